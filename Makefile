@@ -1,0 +1,70 @@
+# fog-compute: every developer and CI step is a target here. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
+RUN    := .run
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml constraints.txt
+	@hack/ensure-system.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "venv: installing fog-compute[dev,bench] with pinned constraints (log: $(VENV)/pip.log)"
+	@$(PY) -m pip install -q --upgrade pip >$(VENV)/pip.log 2>&1 || { echo "pip upgrade failed; read $(VENV)/pip.log"; exit 1; }
+	@$(PY) -m pip install -c constraints.txt -e '.[dev,bench]' >>$(VENV)/pip.log 2>&1 || { tail -n 20 $(VENV)/pip.log; echo "pip install failed; read $(VENV)/pip.log"; exit 1; }
+	@rm -f $(VENV)/.installed-*; touch $@
+
+.PHONY: venv
+venv: $(STAMP) ## Create .venv with the pinned Python dependencies
+
+.PHONY: tools
+tools: ## Build (or reuse) the local control plane's binaries from hack/tools
+	@hack/build-tools.sh >/dev/null
+
+.PHONY: generate
+generate: venv ## Regenerate crds/*.yaml and the chart's CRD copies from fogcompute_api
+	@$(PY) -m fogcompute_api.crdgen write
+
+.PHONY: verify
+verify: venv ## Fail if generated files differ from what the models generate
+	@$(PY) -m fogcompute_api.crdgen check
+
+.PHONY: lint
+lint: venv ## ruff, ruff format --check, mypy --strict, import-linter
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+.PHONY: test
+test: venv tools ## Install what is needed, then lint, verify and run unit + integration tests
+	@$(MAKE) -s lint verify
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-unit
+test-unit: venv ## Unit tests only (no control plane)
+	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+.PHONY: up
+up: venv tools ## Start the local control plane, CRDs, operator and samples; Ctrl-C (or make down) stops
+	$(PY) -m fogcompute_testbed up --state-dir $(RUN)
+
+.PHONY: down
+down: ## Stop everything `make up` started
+	@test -x $(PY) && $(PY) -m fogcompute_testbed down --state-dir $(RUN) || true
+
+.PHONY: bench-mixnet
+bench-mixnet: venv ## Sphinx per-hop and throughput benchmark against sphinxmix
+	$(PY) bench/bench_mixnet.py
+
+.PHONY: bench-scheduler
+bench-scheduler: venv tools ## NSGA-II optimiser and control-plane throughput benchmark
+	$(PY) bench/bench_scheduler.py

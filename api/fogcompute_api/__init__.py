@@ -1,0 +1,1 @@
+"""fog-compute's resource models: the one source of truth for the CRDs in ``crds/``."""

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages fog-compute's build and tests need, when they are missing.
+# Runs before the venv is made, so it uses only bash and the system's package manager.
+set -euo pipefail
+missing=()
+command -v go >/dev/null || missing+=("Go >= 1.26 (go)")
+command -v python3 >/dev/null || missing+=("python3")
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=("python3-venv")
+need_apt=()
+command -v openssl >/dev/null || need_apt+=(openssl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "ensure-system: apt-get install ${need_apt[*]} (log: /tmp/fog-apt.log)"
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}"; } >/tmp/fog-apt.log 2>&1 \
+      || { echo "ensure-system: apt-get failed; read /tmp/fog-apt.log" >&2; exit 1; }
+  else
+    missing+=("${need_apt[@]}")
+  fi
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ensure-system: missing ${missing[*]}; install them and rerun" >&2
+  exit 1
+fi

@@ -1,0 +1,1 @@
+"""The Sphinx mix network: packet format, mixnode daemon and client. No Kubernetes here."""
