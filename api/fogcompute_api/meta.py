@@ -1,4 +1,4 @@
-"""Constants every layer shares: the API group and version, resource names, label and annotation keys.
+"""Constants every layer shares: API group and version, resource names, label and annotation keys.
 
 Bottom of the dependency graph: the models, the CRD generator, the operator and the agents read
 these names from here so that no two places spell a group, a plural or a finalizer differently.
@@ -9,7 +9,8 @@ from typing import Final
 
 GROUP: Final = "fogcompute.io"
 VERSION: Final = "v1alpha1"
-API_VERSION: Final = f"{GROUP}/{VERSION}"
+API_VERSION: Final = "fogcompute.io/v1alpha1"
+"""``GROUP/VERSION``, spelled out so that type checkers see the literal."""
 CATEGORY: Final = "fog"
 
 PREFIX: Final = f"{GROUP}/"
@@ -26,7 +27,7 @@ LABEL_REPLICA: Final = f"{PREFIX}replica"
 LABEL_ATTEMPT: Final = f"{PREFIX}attempt"
 """Pod label holding the attempt number the pod belongs to."""
 LABEL_HARVEST: Final = f"{PREFIX}harvest"
-"""Pod label (value ``"true"``) on pods placed on a harvested device: evicted when it stops being harvestable."""
+"""Pod label (``"true"``) on pods placed on a harvested device; evicted when it stops being one."""
 ANNOTATION_LAST_APPLIED_PARAMETERS: Final = f"{PREFIX}applied-parameters"
 """Annotation the operator writes on an executed Proposal with the parameters it applied."""
 
@@ -44,7 +45,7 @@ PLURAL_CIRCUITS: Final = "circuits"
 PLURAL_STAKES: Final = "stakes"
 PLURAL_PROPOSALS: Final = "proposals"
 
-TOKEN_PATTERN: Final = r"^(0|[1-9][0-9]{0,29})$"
+TOKEN_PATTERN: Final = r"^(0|[1-9][0-9]{0,29})$"  # noqa: S105 - tokens of a ledger, not a secret
 """A token amount: a base-unit integer of at most 30 digits, written as a string, no leading zero.
 
 Without leading zeros two amounts compare numerically by (length, then lexicographic order),

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fogcompute_mixnode.sphinx import payloads
+from fogcompute_mixnode.sphinx.geometry import (
+    GROUP_ELEMENT_SIZE,
+    MAX_DELAY_US,
+    MAX_HOPS,
+    NODE_ID_SIZE,
+    RECIPIENT_SIZE,
+    additional_data,
+)
+from fogcompute_mixnode.sphinx.headers import build_header
 from fogcompute_mixnode.sphinx.paths import PathHop
 
 
@@ -18,4 +28,36 @@ def build_forward_packet(*, path: Sequence[PathHop], recipient: bytes, message: 
     All hops must share one key epoch; ``message`` holds at most ``MAX_MESSAGE_SIZE`` bytes.
     Raises ``ValueError`` naming the bad argument otherwise.
     """
-    raise NotImplementedError
+    epoch = check_path(path)
+    check_recipient(recipient)
+    block = payloads.encode_block(message)
+    built = build_header(
+        path=path, additional_data=additional_data(epoch), recipient=recipient, surb_id=None
+    )
+    return built.header + payloads.wrap(block, built.payload_keys)
+
+
+def check_path(path: Sequence[PathHop]) -> int:
+    """The common epoch of ``path``; ``ValueError`` naming the first thing wrong with it."""
+    if not 1 <= len(path) <= MAX_HOPS:
+        raise ValueError(f"path has {len(path)} hops; use 1 to {MAX_HOPS}")
+    epoch = path[0].epoch
+    for index, hop in enumerate(path):
+        if len(hop.node_id) != NODE_ID_SIZE:
+            raise ValueError(f"path[{index}].node_id must be {NODE_ID_SIZE} bytes")
+        if len(hop.public_key) != GROUP_ELEMENT_SIZE:
+            raise ValueError(f"path[{index}].public_key must be {GROUP_ELEMENT_SIZE} bytes")
+        if hop.epoch != epoch:
+            raise ValueError(
+                f"path[{index}].epoch is {hop.epoch} but path[0].epoch is {epoch}: "
+                "build a path from one epoch's keys"
+            )
+        if not 0 <= hop.delay_us <= MAX_DELAY_US:
+            raise ValueError(f"path[{index}].delay_us must be in 0..{MAX_DELAY_US}")
+    return epoch
+
+
+def check_recipient(recipient: bytes) -> None:
+    """``ValueError`` unless ``recipient`` is a 32-byte id."""
+    if len(recipient) != RECIPIENT_SIZE:
+        raise ValueError(f"recipient must be {RECIPIENT_SIZE} bytes, got {len(recipient)}")

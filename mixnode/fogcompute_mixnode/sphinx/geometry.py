@@ -51,3 +51,9 @@ PACKET_SIZE: Final = HEADER_SIZE + PAYLOAD_SIZE
 
 PAYLOAD_KEY_SIZE: Final = 48
 MAX_DELAY_US: Final = 2**32 - 1
+EPOCH_HINT_MODULUS: Final = 256
+
+
+def additional_data(epoch: int) -> bytes:
+    """The header's 2-byte additional data for keys of ``epoch``: version, epoch mod 256."""
+    return bytes([VERSION, epoch % EPOCH_HINT_MODULUS])
