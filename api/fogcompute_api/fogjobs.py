@@ -118,9 +118,6 @@ class FogJobSpec(ApiModel):
                 "spec.minAvailable must be less than or equal to spec.replicas; lower minAvailable "
                 "or raise replicas",
                 field_path=".minAvailable",
-                message_expression="'spec.minAvailable (' + string(self.minAvailable) + ') must be "
-                "less than or equal to spec.replicas (' + string(self.replicas) + '); lower "
-                "minAvailable or raise replicas'",
             ),
             cel(
                 "!(self.tier == 'platinum' && self.allowHarvested)",
@@ -262,7 +259,7 @@ class Placement(ApiModel):
     front_size: int = Field(ge=0, le=1_000_000)
     hypervolume: float | None = Field(default=None, ge=0)
     optimizer_seconds: float = Field(ge=0)
-    seed: int = Field(ge=0, le=2**63 - 1)
+    seed: int = Field(ge=0, le=2**53 - 1)
     scheduling_round: int = Field(default=0, ge=0)
     alternatives: tuple[Alternative, ...] = Field(default=(), max_length=2)
     placed_time: Timestamp | None = None

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 MAX_LAYERS = 5
-Counter = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Counter = Annotated[int, Field(ge=0, le=2**53 - 1)]
 
 
 class MixNodeSpec(ApiModel):
@@ -57,7 +57,7 @@ class MixNodeSpec(ApiModel):
 class EpochKey(ApiModel):
     """The X25519 public key a node uses in one key epoch."""
 
-    epoch: int = Field(ge=0, le=2**63 - 1)
+    epoch: int = Field(ge=0, le=2**53 - 1)
     public_key: HexKey
     not_after: Timestamp | None = None
 
@@ -96,7 +96,7 @@ class MixNodeStatus(ApiModel):
     identity_key: HexKey | None = Field(
         default=None, description="Long-term Ed25519 public key of the node."
     )
-    epoch: int | None = Field(default=None, ge=0, le=2**63 - 1, description="Current key epoch.")
+    epoch: int | None = Field(default=None, ge=0, le=2**53 - 1, description="Current key epoch.")
     keys: tuple[EpochKey, ...] = Field(
         default=(),
         max_length=4,

@@ -149,7 +149,7 @@ class StakeStatus(ApiModel):
     slashed: TokenAmount = "0"
     jailed_until: Timestamp | None = None
     unbonding_complete_time: Timestamp | None = None
-    last_reward_epoch: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    last_reward_epoch: int | None = Field(default=None, ge=0, le=2**53 - 1)
     recorded_votes: tuple[RecordedVote, ...] = Field(
         default=(),
         max_length=32,

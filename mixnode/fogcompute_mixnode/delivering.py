@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from fogcompute_mixnode.sphinx import RECIPIENT_SIZE, SURB_ID_SIZE
+from fogcompute_mixnode.sphinx.geometry import RECIPIENT_SIZE, SURB_ID_SIZE
 
 KIND_MESSAGE: Final = 1
 KIND_SURB_REPLY: Final = 2
@@ -51,5 +51,7 @@ def decode_frame(data: bytes) -> DeliveryFrame | None:
     if kind == KIND_MESSAGE:
         return DeliveryFrame(recipient=recipient, body=rest)
     if kind == KIND_SURB_REPLY and len(rest) >= SURB_ID_SIZE:
-        return DeliveryFrame(recipient=recipient, body=rest[SURB_ID_SIZE:], surb_id=rest[:SURB_ID_SIZE])
+        return DeliveryFrame(
+            recipient=recipient, body=rest[SURB_ID_SIZE:], surb_id=rest[:SURB_ID_SIZE]
+        )
     return None

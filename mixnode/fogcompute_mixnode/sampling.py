@@ -36,7 +36,9 @@ class ExponentialSampler:
         return -self.mean * math.log(1.0 - self._source.random())
 
 
-def interval_sampler(*, rate_per_s: float, source: UniformSource | None = None) -> ExponentialSampler:
+def interval_sampler(
+    *, rate_per_s: float, source: UniformSource | None = None
+) -> ExponentialSampler:
     """Inter-event times (seconds) of a Poisson process with ``rate_per_s`` events per second."""
     if not math.isfinite(rate_per_s) or rate_per_s <= 0:
         raise ValueError(f"rate_per_s must be a finite number > 0, got {rate_per_s!r}")

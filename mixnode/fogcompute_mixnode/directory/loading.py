@@ -87,7 +87,12 @@ def render_directory(directory: Directory) -> dict[str, Any]:
             for n in directory.nodes
         ],
         "recipients": [
-            {"id": r.recipient_id.hex(), "host": r.host, "port": r.port, "public_key": r.public_key.hex()}
+            {
+                "id": r.recipient_id.hex(),
+                "host": r.host,
+                "port": r.port,
+                "public_key": r.public_key.hex(),
+            }
             for r in directory.recipients
         ],
     }

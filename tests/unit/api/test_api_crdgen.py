@@ -17,7 +17,7 @@ def test_write_then_check_is_clean_and_copies_are_identical(tmp_path: Path) -> N
     assert check(tmp_path) == []
     assert write(tmp_path) == []
     for name in (p.name for p in (tmp_path / "crds").iterdir()):
-        chart = tmp_path / "charts/fog-compute/crds" / name
+        chart = tmp_path / "charts/fog-compute/files/crds" / name
         assert chart.read_text() == (tmp_path / "crds" / name).read_text()
     documents = [yaml.safe_load(p.read_text()) for p in sorted((tmp_path / "crds").iterdir())]
     assert sorted(d["spec"]["names"]["kind"] for d in documents) == sorted(
@@ -43,7 +43,7 @@ def test_check_reports_an_edited_file_with_a_diff(
 
 def test_check_reports_missing_and_no_longer_generated_files(tmp_path: Path) -> None:
     write(tmp_path)
-    (tmp_path / "charts/fog-compute/crds/stakes.fogcompute.io.yaml").unlink()
+    (tmp_path / "charts/fog-compute/files/crds/stakes.fogcompute.io.yaml").unlink()
     leftover = tmp_path / "crds/oldthings.fogcompute.io.yaml"
     leftover.write_text("kind: CustomResourceDefinition\n")
     (tmp_path / "crds/README.md").write_text("not generated, not ours to judge\n")

@@ -1,0 +1,133 @@
+"""One worker process of the daemon: keys, Sphinx processor, socket, heap, cover, stats.
+
+Started by ``supervising`` (one per core). Reads the key file once, binds the shared port,
+serves until SIGTERM/SIGINT or until the parent goes away (its pipe closes), and reports
+counter snapshots to the parent over that pipe. Never logs key material or packet contents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from multiprocessing.connection import Connection
+
+from fogcompute_mixnode.directory import load_directory
+from fogcompute_mixnode.keyfiles import read_node_keys
+from fogcompute_mixnode.logconfig import configure_logging
+from fogcompute_mixnode.node.counting import WorkerStats
+from fogcompute_mixnode.node.covering import LoopCover
+from fogcompute_mixnode.node.datagrams import DatagramPump, bind_reuseport
+from fogcompute_mixnode.node.delaying import DelayHeap
+from fogcompute_mixnode.node.handling import Delays, LoopIdentity, PacketHandler
+from fogcompute_mixnode.node.settings import NodeSettings
+from fogcompute_mixnode.sampling import ExponentialSampler
+from fogcompute_mixnode.sphinx import PACKET_SIZE, ReplayFilter, SphinxNode
+
+log = logging.getLogger(__name__)
+
+
+def worker_main(settings: NodeSettings, index: int, conn: Connection, loop_token: bytes) -> None:
+    """Process entry point (spawned): serve, then exit 0; exit 1 if startup failed."""
+    configure_logging(worker=index)
+    try:
+        asyncio.run(_serve(settings, index, conn, loop_token))
+    except (OSError, ValueError) as error:  # a bad key file, directory or port: say which
+        log.error("event=worker_failed worker=%d error=%r", index, str(error))
+        _send(conn, {"error": f"{type(error).__name__}: {error}"})
+        raise SystemExit(1) from error
+    except Exception as error:
+        log.exception("event=worker_failed worker=%d", index)
+        _send(conn, {"error": f"{type(error).__name__}: {error}"})
+        raise SystemExit(1) from error
+
+
+def _send(conn: Connection, message: dict[str, object]) -> None:
+    with contextlib.suppress(OSError):  # the parent is gone; nothing to report to
+        conn.send(message)
+
+
+async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_token: bytes) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    loop.add_reader(conn.fileno(), stop.set)  # readable only when the parent closed its end
+
+    keys = read_node_keys(settings.key_file)
+    directory = load_directory(settings.directory_file)
+    processor = SphinxNode(
+        keys=keys.epoch_keys,
+        replay=ReplayFilter(expected_per_epoch=settings.expected_per_epoch),
+        max_delay_us=settings.max_delay_us,
+    )
+    stats = WorkerStats()
+    counts = stats.counts
+    sock = bind_reuseport(
+        host=settings.host, port=settings.port, buffer_bytes=settings.socket_buffer_bytes
+    )
+    handler: PacketHandler | None = None
+
+    def on_datagram(datagram: bytes) -> None:
+        assert handler is not None
+        handler.handle(datagram)
+
+    pump = DatagramPump(
+        sock=sock, on_datagram=on_datagram, on_send_error=lambda: stats.drop("send_error")
+    )
+
+    def on_due(datagram: bytes, address: tuple[str, int]) -> None:
+        counts["forwarded" if len(datagram) == PACKET_SIZE else "delivered"] += 1
+        pump.send(datagram, address)
+
+    heap = DelayHeap(
+        loop=loop,
+        capacity=settings.queue_capacity,
+        expiry_s=settings.expiry_s,
+        on_due=on_due,
+        on_expired=lambda: stats.drop("expired"),
+    )
+    handler = PacketHandler(
+        processor=processor,
+        directory=directory,
+        heap=heap,
+        stats=stats,
+        delays=Delays(min_us=settings.min_delay_us, max_us=settings.max_delay_us),
+        loops=LoopIdentity(node_id=keys.node_id, token=loop_token),
+    )
+    cover = None
+    if settings.loop_rate > 0:
+        cover = LoopCover(
+            rate_per_s=settings.loop_rate / settings.workers,
+            keys=keys,
+            directory=directory,
+            token=loop_token,
+            hop_delays=ExponentialSampler(mean=settings.loop_delay_mean_us),
+            max_delay_us=settings.max_delay_us,
+            send=pump.send,
+            stats=stats,
+        )
+        cover.start(loop)
+    pump.start(loop)
+    log.info(
+        "event=worker_ready worker=%d node=%s port=%d epochs=%s",
+        index,
+        keys.node_id.hex()[:16],
+        settings.port,
+        ",".join(str(k.epoch) for k in keys.epoch_keys),
+    )
+    _send(conn, {"ready": True, **stats.snapshot()})
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.stats_interval_s)
+        stats.queue_depth = len(heap)
+        _send(conn, stats.snapshot())
+    if cover is not None:
+        cover.stop()
+    pump.stop(loop)
+    heap.close()
+    loop.remove_reader(conn.fileno())
+    stats.queue_depth = 0
+    _send(conn, stats.snapshot())
+    log.info("event=worker_stopped worker=%d", index)

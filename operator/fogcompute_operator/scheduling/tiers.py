@@ -1,0 +1,92 @@
+"""SLA tiers: the defaults (platinum, gold, bronze) and how a configuration overrides them.
+
+Consulted by `rounds` to order the batch (priority), by `filtering` for tier rules, and by
+`choosing` for the weights that pick one point of the front. Values only; the controller reads
+the configuration (a ConfigMap or a governance parameter) and passes the result in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from fogcompute_operator.scheduling.models import Tier, Weights
+
+PLATINUM = Tier(
+    name="platinum",
+    priority=1000,
+    weights=Weights(latency=4.0, energy=0.5, cost=0.5, makespan=3.0, unreliability=4.0),
+    max_pending_seconds=30.0,
+    preemptible=False,
+    allow_harvested=False,
+    min_reliability=0.95,
+)
+GOLD = Tier(
+    name="gold",
+    priority=500,
+    weights=Weights(latency=2.0, energy=1.0, cost=1.0, makespan=2.0, unreliability=2.0),
+    max_pending_seconds=300.0,
+    preemptible=False,
+    allow_harvested=True,
+)
+BRONZE = Tier(
+    name="bronze",
+    priority=100,
+    weights=Weights(latency=0.5, energy=3.0, cost=4.0, makespan=0.5, unreliability=0.5),
+    max_pending_seconds=3600.0,
+    preemptible=True,
+    allow_harvested=True,
+)
+
+DEFAULT_TIERS: Mapping[str, Tier] = {tier.name: tier for tier in (PLATINUM, GOLD, BRONZE)}
+
+
+def configure_tiers(
+    overrides: Mapping[str, Mapping[str, Any]], *, base: Mapping[str, Tier] = DEFAULT_TIERS
+) -> dict[str, Tier]:
+    """Apply `{"gold": {"max_pending_seconds": 60, "weights": {"cost": 3}}}` to `base`.
+
+    A name not in `base` creates a tier (it needs at least `priority`). Unknown fields raise
+    ValueError naming the tier and the field.
+    """
+    tiers = dict(base)
+    for name, fields in overrides.items():
+        if name in tiers:
+            current = tiers[name]
+        else:
+            current = Tier(name=name, priority=_required_priority(name, fields))
+        tiers[name] = _override(current, fields)
+    return tiers
+
+
+def by_priority(tiers: Iterable[Tier]) -> list[Tier]:
+    return sorted(tiers, key=lambda tier: (-tier.priority, tier.name))
+
+
+def _required_priority(name: str, fields: Mapping[str, Any]) -> int:
+    if "priority" not in fields:
+        raise ValueError(f"tier {name!r} is new: set tiers.{name}.priority (an integer)")
+    return int(fields["priority"])
+
+
+def _override(tier: Tier, fields: Mapping[str, Any]) -> Tier:
+    known = set(Tier.__dataclass_fields__) - {"name"}
+    unknown = set(fields) - known
+    if unknown:
+        raise ValueError(
+            f"tier {tier.name!r}: unknown field(s) {sorted(unknown)}; known: {sorted(known)}"
+        )
+    changes = dict(fields)
+    if "weights" in changes and changes["weights"] is not None:
+        changes["weights"] = _weights(tier, changes["weights"])
+    return replace(tier, **changes)
+
+
+def _weights(tier: Tier, values: Mapping[str, float]) -> Weights:
+    unknown = set(values) - set(Weights.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"tier {tier.name!r}: unknown weight(s) {sorted(unknown)}")
+    if any(float(value) < 0 for value in values.values()):
+        raise ValueError(f"tier {tier.name!r}: weights must be >= 0, got {dict(values)}")
+    return replace(tier.weights or Weights(), **{k: float(v) for k, v in values.items()})
