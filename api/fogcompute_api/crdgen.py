@@ -2,9 +2,9 @@
 
 ``make generate`` runs ``python -m fogcompute_api.crdgen write``: it renders one
 ``<plural>.fogcompute.io.yaml`` per kind into ``crds/`` and an identical copy into
-``charts/fog-compute/files/crds/``. ``make verify`` runs ``... check``: it renders in memory and exits 1
-with a unified diff when a committed file is stale, missing or no longer generated. Rendering is
-pure and deterministic (sorted keys); only ``write`` touches the disk, under the root it is given.
+``charts/fog-compute/files/crds/``. ``make verify`` runs ``... check``: it renders in memory and
+exits 1 with a unified diff when a committed file is stale, missing or no longer generated.
+Rendering is pure and deterministic (sorted keys); only ``write`` touches the disk, under the root it is given.
 """
 
 import argparse

@@ -35,6 +35,8 @@ T = TypeVar("T")
 class TestbedError(RuntimeError):
     """The control plane could not be started or used; the message says what and where to look."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
