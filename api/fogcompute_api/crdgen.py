@@ -4,7 +4,8 @@
 ``<plural>.fogcompute.io.yaml`` per kind into ``crds/`` and an identical copy into
 ``charts/fog-compute/files/crds/``. ``make verify`` runs ``... check``: it renders in memory and
 exits 1 with a unified diff when a committed file is stale, missing or no longer generated.
-Rendering is pure and deterministic (sorted keys); only ``write`` touches the disk, under the root it is given.
+Rendering is pure and deterministic (sorted keys); only ``write`` touches the disk, under the
+root it is given.
 """
 
 import argparse
