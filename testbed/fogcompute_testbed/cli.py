@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
@@ -124,6 +125,10 @@ def down(state_dir: Path) -> int:
             os.kill(int(pidfile.read_text()), signal.SIGTERM)
         except (ProcessLookupError, ValueError):
             pidfile.unlink(missing_ok=True)
+        else:  # let `up` stop its own processes; anything it leaves is stopped below
+            deadline = time.monotonic() + 30
+            while pidfile.exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
     stopped = kill_stale(state_dir.resolve())
     print(f"fog-compute: stopped {', '.join(stopped) or 'nothing (was not running)'}")
     return 0

@@ -55,6 +55,14 @@ def test_kill_stale_stops_only_processes_naming_the_state_dir(tmp_path: Path) ->
     )
     foreign = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     (tmp_path / "pids" / "foreign.pid").write_text(str(foreign.pid))
+    # /proc/PID/cmdline reads empty until the child's exec has finished.
+    cmdline = Path(f"/proc/{ours.popen.pid}/cmdline")
+    wait_for(
+        lambda: True if str(tmp_path).encode() in cmdline.read_bytes() else None,
+        what="the sleeper's exec",
+        timeout=5,
+        interval=0.01,
+    )
     try:
         stopped = kill_stale(tmp_path, timeout=5)
         assert stopped == ["sleeper"]
