@@ -1,23 +1,31 @@
-"""Scheduler benchmark (`make bench-scheduler`): the optimiser section.
+"""Scheduler benchmark (`make bench-scheduler`): optimiser, kube-scheduler baseline, throughput.
 
 Where it sits: outside the product, driving the scheduling library the way the FogJob
-controller will (`schedule_round`) on synthetic clusters, and comparing it, in the same run,
-with the minimum-completion-time (MCT) greedy heuristic and with unseeded NSGA-II/NSGA-III
-given the same budget. It is not a test: it asserts nothing and prints figures.
+controller does (`schedule_round`) on synthetic clusters (`workloads.py`), and comparing it, in
+the same run, with the minimum-completion-time (MCT) greedy heuristic, with unseeded
+NSGA-II/NSGA-III given the same budget, and with the placement the real kube-scheduler makes
+for the same pods on the same (kwok) nodes (`kube_baseline.py`). The throughput section
+(`fogjob_throughput.py`) runs the operator against a control plane and times 1,000 FogJobs
+from apply to Running. It is not a test: it asserts nothing and prints figures.
 
-Extending it: every section is a function returning a flat dict of figures, listed in
-SECTIONS; `main` prints the machine, runs the sections and ends with one JSON line holding
-every figure. A control-plane section can reuse `make_workload` (the same pods and nodes) and
-`evaluate_placement` (to score kube-scheduler's placement with the same objectives).
+    python bench/bench_scheduler.py [--sections optimiser,kube-scheduler,throughput]
+
+Every section is a function returning a flat dict of figures, listed in SECTIONS; `main`
+prints the machine, runs the chosen sections and ends with one JSON line holding every figure.
+The optimiser runs of a size are cached, so the kube-scheduler section scores its placement
+against the very fronts the optimiser section printed.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
 import json
 import os
 import platform
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,120 +35,40 @@ import pymoo
 from fogcompute_operator.scheduling import (
     ALL_OBJECTIVES,
     DEFAULT_TIERS,
-    EdgeReadings,
-    JobRequest,
-    NodeSnapshot,
     OptimiserSettings,
     RoundResult,
     schedule_round,
-    score_placement,
 )
 from fogcompute_operator.scheduling.choosing import hypervolume
-from fogcompute_operator.scheduling.encoding import encode
-from fogcompute_operator.scheduling.filtering import filter_batch
-from fogcompute_operator.scheduling.seeding import greedy
 
-GIB = 1 << 30
-MIB = 1 << 20
-TIER = "gold"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling modules, when imported
+
+from workloads import (
+    SEED,
+    TIER,
+    Workload,
+    evaluate_placement,
+    make_workload,
+    mct_placement,
+)
+
+__all__ = ["SECTIONS", "Workload", "evaluate_placement", "main", "make_workload", "mct_placement"]
+
 SIZES = ((100, 50, 1.0), (1000, 200, 5.0))  # jobs, nodes, optimiser budget (the targets)
-SEED = 20240601
 REPORTED = ("makespan", "energy", "cost")
+RUNS = ("seeded", "unseeded_nsga2", "unseeded_nsga3")
+THROUGHPUT_SIZE = (1000, 200)
 
 
 @dataclass(frozen=True)
-class Workload:
-    jobs: tuple[JobRequest, ...]
-    nodes: tuple[NodeSnapshot, ...]
+class Comparison:
+    """One size's optimiser runs and baselines, with their printed figures."""
 
-    @property
-    def pods(self) -> int:
-        return sum(job.pod_count for job in self.jobs)
-
-
-def make_workload(n_jobs: int, n_nodes: int, seed: int) -> Workload:
-    """A fog cluster: a quarter of the nodes are harvested edge devices (a fifth of those not
-    harvestable now), speed 0.5-2.0, and faster nodes cost more. Jobs ask 250m-2000m cpu,
-    0-3 replicas, 30-900 s; requests fill about 60 % of the free cpu."""
-    rng = np.random.default_rng(seed)
-    nodes = []
-    for i in range(n_nodes):
-        edge = None
-        if i % 4 == 0:
-            harvestable = bool(rng.random() > 0.2)
-            edge = EdgeReadings(
-                harvestable=harvestable,
-                not_harvestable_reason="" if harvestable else "OnBattery",
-                on_ac_power=harvestable,
-                temperature_c=float(rng.uniform(30, 45)),
-            )
-        speed = float(rng.uniform(0.5, 2.0))
-        nodes.append(
-            NodeSnapshot(
-                name=f"node-{i:04d}",
-                cpu_millis=int(rng.choice([4000, 8000, 16000])),
-                memory_bytes=int(rng.choice([16, 32, 64])) * GIB,
-                edge=edge,
-                latency_ms=float(rng.uniform(1, 20) if edge is None else rng.uniform(5, 80)),
-                energy_per_cpu_second=float(rng.uniform(2, 8) if edge else rng.uniform(8, 30)),
-                price_per_cpu_second=float(speed * rng.uniform(0.5, 1.5) * (0.3 if edge else 1.0))
-                * 1e-4,
-                reliability=float(rng.uniform(0.85, 0.97) if edge else rng.uniform(0.97, 0.999)),
-                speed=speed,
-            )
-        )
-    free = sum(n.cpu_millis for n in nodes if n.edge is None or n.edge.harvestable)
-    target = 0.6 * free
-    jobs: list[JobRequest] = []
-    while len(jobs) < n_jobs:
-        jobs.append(
-            JobRequest(
-                name=f"bench/job-{len(jobs):05d}",
-                uid=f"uid-{len(jobs):05d}",
-                cpu_millis=int(rng.choice([250, 500, 1000, 2000])),
-                memory_bytes=int(rng.choice([256, 512, 1024])) * MIB,
-                replicas=int(rng.integers(0, 4)),
-                tier=TIER,
-                estimated_seconds=float(rng.uniform(30, 900)),
-            )
-        )
-    scale = target / sum(j.cpu_millis * j.pod_count for j in jobs)
-    if scale < 1.0:
-        jobs = [_scaled(job, scale) for job in jobs]
-    return Workload(jobs=tuple(jobs), nodes=tuple(nodes))
-
-
-def _scaled(job: JobRequest, scale: float) -> JobRequest:
-    from dataclasses import replace
-
-    return replace(job, cpu_millis=max(50, int(job.cpu_millis * scale)))
-
-
-def evaluate_placement(
-    workload: Workload, placement: Mapping[str, Sequence[str]]
-) -> dict[str, float]:
-    """Objectives of a placement (job name -> node per pod, primary first) by the library's
-    own model, plus `capacity_overflow`; jobs missing from `placement` are left out."""
-    jobs = [job for job in workload.jobs if job.name in placement]
-    return score_placement(jobs=jobs, nodes=workload.nodes, placement=placement)
-
-
-def mct_placement(workload: Workload) -> dict[str, list[str]]:
-    """The minimum-completion-time greedy on its own, in the order the jobs come."""
-    tier = DEFAULT_TIERS[TIER]
-    found = filter_batch(jobs=workload.jobs, tier=tier, nodes=workload.nodes)
-    jobs = [c.job for c in found if c.nodes]
-    encoding = encode(
-        jobs=jobs, candidates=[c.nodes for c in found if c.nodes], nodes=workload.nodes
-    )
-    result = greedy(encoding, "completion")
-    rows = encoding.nodes_of(result.genes[None, :])[0]
-    starts = np.searchsorted(encoding.pod_job, np.arange(len(jobs) + 1))
-    return {
-        job.name: [workload.nodes[int(n)].name for n in rows[starts[i] : starts[i + 1]]]
-        for i, job in enumerate(jobs)
-        if result.placed[i]
-    }
+    tag: str
+    workload: Workload
+    fronts: Mapping[str, np.ndarray]  # run -> objective matrix of its Pareto front
+    chosen: Mapping[str, Mapping[str, float]]  # run or "mct" -> objectives of its placement
+    figures: Mapping[str, Any]
 
 
 def _run(
@@ -158,11 +86,12 @@ def _run(
     return result, time.perf_counter() - started
 
 
-def _chosen(workload: Workload, result: RoundResult) -> dict[str, float]:
-    return evaluate_placement(workload, {p.job: p.nodes for p in result.placements})
+def _point(scored: Mapping[str, float]) -> np.ndarray:
+    return np.asarray([[scored[o.value] for o in ALL_OBJECTIVES]])
 
 
-def _section_for(n_jobs: int, n_nodes: int, budget: float) -> dict[str, Any]:
+@functools.cache
+def compare(n_jobs: int, n_nodes: int, budget: float) -> Comparison:
     workload = make_workload(n_jobs, n_nodes, SEED)
     tag = f"j{n_jobs}_n{n_nodes}"
     figures: dict[str, Any] = {f"{tag}_pods": workload.pods, f"{tag}_budget_s": budget}
@@ -179,7 +108,7 @@ def _section_for(n_jobs: int, n_nodes: int, budget: float) -> dict[str, Any]:
         fronts[name] = (
             np.asarray(tier.front) if tier.feasible else np.empty((0, len(ALL_OBJECTIVES)))
         )
-        chosen[name] = _chosen(workload, result)
+        chosen[name] = evaluate_placement(workload, {p.job: p.nodes for p in result.placements})
         figures.update(
             {
                 f"{tag}_{name}_round_s": round(wall, 3),
@@ -195,26 +124,17 @@ def _section_for(n_jobs: int, n_nodes: int, budget: float) -> dict[str, Any]:
         )
         for objective in REPORTED:
             figures[f"{tag}_{name}_chosen_{objective}"] = round(chosen[name][objective], 4)
-    mct = evaluate_placement(workload, mct_placement(workload))
-    mct_point = np.asarray([[mct[o.value] for o in ALL_OBJECTIVES]])
+    mct = chosen["mct"] = evaluate_placement(workload, mct_placement(workload))
     for objective in REPORTED:
         figures[f"{tag}_mct_{objective}"] = round(mct[objective], 4)
     figures[f"{tag}_mct_capacity_overflow"] = mct["capacity_overflow"]
-    # One normalisation for every set, so their hypervolumes compare.
-    together = np.vstack([mct_point, *[f for f in fronts.values() if len(f)]])
-    ideal, nadir = together.min(axis=0), together.max(axis=0)
-    volumes = {
-        name: (hypervolume(f, ideal=ideal, nadir=nadir) if len(f) else 0.0)
-        for name, f in fronts.items()
-    }
-    volumes["mct"] = hypervolume(mct_point, ideal=ideal, nadir=nadir)
+    volumes = _volumes({**fronts, "mct": _point(mct)})
     for name, volume in volumes.items():
         figures[f"{tag}_{name}_hypervolume"] = round(volume, 5)
     for objective in REPORTED:
         for other in ("mct", "unseeded_nsga2", "unseeded_nsga3"):
-            base = mct[objective] if other == "mct" else chosen[other][objective]
             figures[f"{tag}_ratio_{objective}_seeded_vs_{other}"] = _ratio(
-                chosen["seeded"][objective], base
+                chosen["seeded"][objective], chosen[other][objective]
             )
     figures[f"{tag}_ratio_best_makespan_seeded_vs_mct"] = _ratio(
         figures[f"{tag}_seeded_front_best_makespan"], mct["makespan"]
@@ -223,7 +143,17 @@ def _section_for(n_jobs: int, n_nodes: int, budget: float) -> dict[str, Any]:
         figures[f"{tag}_ratio_hypervolume_seeded_vs_{other}"] = _ratio(
             volumes["seeded"], volumes[other]
         )
-    return figures
+    return Comparison(tag=tag, workload=workload, fronts=fronts, chosen=chosen, figures=figures)
+
+
+def _volumes(sets: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Hypervolume of each set under one normalisation (over all of them), so they compare."""
+    together = np.vstack([s for s in sets.values() if len(s)])
+    ideal, nadir = together.min(axis=0), together.max(axis=0)
+    return {
+        name: (hypervolume(s, ideal=ideal, nadir=nadir) if len(s) else 0.0)
+        for name, s in sets.items()
+    }
 
 
 def _best(front: np.ndarray, objective: str) -> float | None:
@@ -239,14 +169,100 @@ def _ratio(value: float | None, base: float | None) -> float | None:
     return round(value / base, 4)
 
 
+def _emit(part: Mapping[str, Any], figures: dict[str, Any]) -> None:
+    for key, value in part.items():
+        print(f"{key:<60} {value}", flush=True)
+    figures.update(part)
+
+
 def run_optimiser_section() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for n_jobs, n_nodes, budget in SIZES:
-        part = _section_for(n_jobs, n_nodes, budget)
-        for key, value in part.items():
-            print(f"{key:<60} {value}")
-        figures.update(part)
+        _emit(compare(n_jobs, n_nodes, budget).figures, figures)
     return figures
+
+
+def run_kube_scheduler_section() -> dict[str, Any]:
+    """kube-scheduler places each size's pods on its kwok nodes; scored like ours."""
+    from clusters import bench_plane
+    from kube_baseline import node_specs, place_with_kube_scheduler
+
+    figures: dict[str, Any] = {}
+    comparisons = [compare(*size) for size in SIZES]  # optimiser first: not while the plane runs
+    first = comparisons[0]
+    with bench_plane(node_specs(first.workload.nodes, prefix=_prefix(first.tag))) as plane:
+        for comparison in comparisons:
+            kube = place_with_kube_scheduler(
+                plane,
+                jobs=comparison.workload.jobs,
+                nodes=comparison.workload.nodes,
+                prefix=_prefix(comparison.tag),
+            )
+            part = {
+                f"{comparison.tag}_kube_scheduler_pods": kube.pods,
+                f"{comparison.tag}_kube_scheduler_unscheduled_pods": kube.unscheduled_pods,
+                f"{comparison.tag}_kube_scheduler_placed_jobs": len(kube.placement),
+                f"{comparison.tag}_kube_scheduler_create_s": round(kube.create_s, 3),
+                f"{comparison.tag}_kube_scheduler_bind_all_s": _round(kube.bind_all_s),
+                f"{comparison.tag}_kube_scheduler_pods_per_s": _round(
+                    kube.pods / kube.bind_all_s if kube.bind_all_s else None
+                ),
+                f"{comparison.tag}_kube_scheduler_bind_rate_pods_per_s": _round(kube.bind_rate),
+            }
+            part.update(
+                _kube_scores(comparison, evaluate_placement(comparison.workload, kube.placement))
+            )
+            _emit(part, figures)
+    return figures
+
+
+def _kube_scores(comparison: Comparison, kube: Mapping[str, float]) -> dict[str, Any]:
+    tag, chosen = comparison.tag, comparison.chosen
+    part: dict[str, Any] = {f"{tag}_kube_scheduler_{o}": round(kube[o], 4) for o in REPORTED}
+    part[f"{tag}_kube_scheduler_capacity_overflow"] = kube["capacity_overflow"]
+    for objective in REPORTED:
+        for mine in (*RUNS, "mct"):
+            part[f"{tag}_ratio_{objective}_{mine}_vs_kube_scheduler"] = _ratio(
+                chosen[mine][objective], kube[objective]
+            )
+    kube_point = _point(kube)
+    sets = {**comparison.fronts, "mct": _point(chosen["mct"]), "kube_scheduler": kube_point}
+    volumes = _volumes(sets)  # a normalisation that includes kube-scheduler's point
+    for name, volume in volumes.items():
+        part[f"{tag}_with_kube_{name}_hypervolume"] = round(volume, 5)
+    for mine in (*RUNS, "mct"):
+        part[f"{tag}_ratio_hypervolume_{mine}_vs_kube_scheduler"] = _ratio(
+            volumes[mine], volumes["kube_scheduler"]
+        )
+    union = np.vstack([s for name, s in sets.items() if name != "kube_scheduler" and len(s)])
+    together = np.vstack([s for s in sets.values() if len(s)])
+    ideal, nadir = together.min(axis=0), together.max(axis=0)
+    alone = hypervolume(union, ideal=ideal, nadir=nadir)
+    joined = hypervolume(np.vstack([union, kube_point]), ideal=ideal, nadir=nadir)
+    part[f"{tag}_kube_scheduler_hypervolume_contribution"] = round(joined - alone, 6)
+    seeded = comparison.fronts["seeded"]
+    part[f"{tag}_kube_scheduler_dominated_by_seeded_front"] = bool(
+        len(seeded)
+        and np.any(np.all(seeded <= kube_point, axis=1) & np.any(seeded < kube_point, axis=1))
+    )
+    return part
+
+
+def run_throughput_section() -> dict[str, Any]:
+    from fogjob_throughput import run_throughput
+
+    workload = make_workload(*THROUGHPUT_SIZE, SEED)
+    figures: dict[str, Any] = {}
+    _emit(run_throughput(jobs=workload.jobs, nodes=workload.nodes), figures)
+    return figures
+
+
+def _prefix(tag: str) -> str:
+    return tag.replace("_", "-")
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def machine() -> dict[str, Any]:
@@ -267,18 +283,36 @@ def machine() -> dict[str, Any]:
     }
 
 
-SECTIONS: list[Callable[[], dict[str, Any]]] = [run_optimiser_section]
+SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
+    "optimiser": run_optimiser_section,
+    "kube-scheduler": run_kube_scheduler_section,
+    "throughput": run_throughput_section,
+}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated, from {', '.join(SECTIONS)} (default: all, in that order)",
+    )
+    chosen = [s.strip() for s in parser.parse_args(argv).sections.split(",") if s.strip()]
+    if unknown := [s for s in chosen if s not in SECTIONS]:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    started = time.perf_counter()
     figures = {f"machine_{k}": v for k, v in machine().items()}
-    for key, value in figures.items():
-        print(f"{key:<60} {value}")
+    _emit(dict(figures), {})
     print(
         "objectives:", ", ".join(o.value for o in ALL_OBJECTIVES), f"| tier {TIER} weights choose"
     )
-    for section in SECTIONS:
-        figures.update(section())
+    figures["sections"] = ",".join(chosen)
+    for name in SECTIONS:  # always in the documented order
+        if name in chosen:
+            print(f"# section {name}", flush=True)
+            figures.update(SECTIONS[name]())
+    figures["run_s"] = round(time.perf_counter() - started, 1)
+    print(f"{'run_s':<60} {figures['run_s']}")
     print(json.dumps(figures, sort_keys=True))
 
 

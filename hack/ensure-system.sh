@@ -8,6 +8,12 @@ command -v python3 >/dev/null || missing+=("python3")
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=("python3-venv")
 need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
+# petlib (the sphinxmix reference the mixnet benchmark compares against) builds against OpenSSL.
+if command -v dpkg >/dev/null; then
+  for pkg in libssl-dev libffi-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+  done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "ensure-system: apt-get install ${need_apt[*]} (log: /tmp/fog-apt.log)"

@@ -2,14 +2,17 @@
 
 Called by the client (``fogctl send``, Loopix streams) and by nodes for loop cover
 traffic. Every packet is ``PACKET_SIZE`` bytes and looks the same whatever the number of
-hops: unused routing information and payload padding are random bytes.
+hops: unused routing information and payload padding are random bytes. The Rust extension
+builds the packet when ``backends`` selected it (same bytes for the same randomness).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from fogcompute_mixnode.sphinx import payloads
+from fogcompute_mixnode.sphinx.backends import SELECTION, native
 from fogcompute_mixnode.sphinx.geometry import (
     GROUP_ELEMENT_SIZE,
     MAX_DELAY_US,
@@ -18,7 +21,7 @@ from fogcompute_mixnode.sphinx.geometry import (
     RECIPIENT_SIZE,
     additional_data,
 )
-from fogcompute_mixnode.sphinx.headers import build_header
+from fogcompute_mixnode.sphinx.headers import build_header, padding_size
 from fogcompute_mixnode.sphinx.paths import PathHop
 
 
@@ -31,6 +34,17 @@ def build_forward_packet(*, path: Sequence[PathHop], recipient: bytes, message: 
     epoch = check_path(path)
     check_recipient(recipient)
     block = payloads.encode_block(message)
+    if SELECTION.native:
+        return native.build_packet(
+            secret=os.urandom(32),
+            public_keys=[hop.public_key for hop in path],
+            node_ids=[hop.node_id for hop in path],
+            delays=[hop.delay_us for hop in path],
+            additional_data=additional_data(epoch),
+            recipient=recipient,
+            padding=os.urandom(padding_size(len(path))),
+            block=block,
+        )
     built = build_header(
         path=path, additional_data=additional_data(epoch), recipient=recipient, surb_id=None
     )

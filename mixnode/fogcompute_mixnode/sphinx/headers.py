@@ -13,7 +13,8 @@ Unwrap at a hop with private key ``x``, header ``ad | alpha | beta | gamma``::
     commands = B[0:82];  next header = ad | X25519(blinding factor, alpha) | B[82:] | next MAC
 
 Building pads the routing information of a path shorter than 5 hops with random bytes, so
-a packet never shows how many hops it has.
+a packet never shows how many hops it has. ``backends`` decides whether the Rust
+extension builds headers instead; this module stays the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from fogcompute_mixnode.sphinx.backends import SELECTION, native
 from fogcompute_mixnode.sphinx.commands import (
     CommandError,
     HopCommands,
@@ -107,14 +109,33 @@ class BuiltHeader:
     payload_keys: tuple[bytes, ...]
 
 
+def padding_size(hops: int) -> int:
+    """Random bytes after the exit's commands in the routing info of a ``hops``-hop path."""
+    return ROUTING_INFO_SIZE - (hops - 1) * _SLOT - _SLOT
+
+
 def build_header(
-    *, path: Sequence[PathHop], additional_data: bytes, recipient: bytes, surb_id: bytes | None
+    *,
+    path: Sequence[PathHop],
+    additional_data: bytes,
+    recipient: bytes,
+    surb_id: bytes | None,
+    secret: bytes | None = None,
+    padding: bytes | None = None,
 ) -> BuiltHeader:
-    """The header routing through ``path`` to ``recipient`` (a SURB reply if ``surb_id``)."""
+    """The header routing through ``path`` to ``recipient`` (a SURB reply if ``surb_id``).
+
+    ``secret`` (32 bytes) and ``padding`` (``padding_size(len(path))`` bytes) are the
+    sender's randomness, fresh from ``os.urandom`` unless given (tests pin them to compare
+    implementations).
+    """
     count = len(path)
     if not 1 <= count <= MAX_HOPS:
         raise ValueError(f"path must have 1 to {MAX_HOPS} hops, got {count}")
-    secret = os.urandom(32)
+    secret = os.urandom(32) if secret is None else secret
+    padding = os.urandom(padding_size(count)) if padding is None else padding
+    if len(padding) != padding_size(count):
+        raise ValueError(f"padding must be {padding_size(count)} bytes, got {len(padding)}")
     alpha = x25519_base(secret)
     alphas: list[bytes] = []
     keys: list[HopKeys] = []
@@ -136,7 +157,7 @@ def build_header(
         filler = _xor(filler + _ZERO_SLOT, streams[index][ROUTING_INFO_SIZE - index * _SLOT :])
     last = HopCommands(recipient=recipient, surb_id=surb_id, delay_us=path[-1].delay_us)
     plain_size = ROUTING_INFO_SIZE - (count - 1) * _SLOT
-    plain = encode_commands(last) + os.urandom(plain_size - _SLOT)
+    plain = encode_commands(last) + padding
     beta = _xor(plain, streams[-1][:plain_size]) + filler
     mac = header_mac(keys[-1].mac_key, additional_data + alphas[-1] + beta)
     for index in range(count - 2, -1, -1):
@@ -149,6 +170,29 @@ def build_header(
     header = additional_data + alphas[0] + beta + mac
     assert len(header) == HEADER_SIZE
     return BuiltHeader(header=header, payload_keys=tuple(k.payload_key for k in keys))
+
+
+def make_header(
+    *, path: Sequence[PathHop], additional_data: bytes, recipient: bytes, surb_id: bytes | None
+) -> BuiltHeader:
+    """``build_header`` by the implementation ``backends`` selected, with fresh randomness."""
+    if not SELECTION.native:
+        return build_header(
+            path=path, additional_data=additional_data, recipient=recipient, surb_id=surb_id
+        )
+    if not 1 <= len(path) <= MAX_HOPS:
+        raise ValueError(f"path must have 1 to {MAX_HOPS} hops, got {len(path)}")
+    header, keys = native.build_header(
+        secret=os.urandom(32),
+        public_keys=[hop.public_key for hop in path],
+        node_ids=[hop.node_id for hop in path],
+        delays=[hop.delay_us for hop in path],
+        additional_data=additional_data,
+        recipient=recipient,
+        surb_id=surb_id,
+        padding=os.urandom(padding_size(len(path))),
+    )
+    return BuiltHeader(header=header, payload_keys=tuple(keys))
 
 
 def _xor(a: bytes, b: bytes) -> bytes:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from fogcompute_mixnode.sphinx import lioness
+from fogcompute_mixnode.sphinx.backends import SELECTION, native
 from fogcompute_mixnode.sphinx.geometry import (
     LENGTH_PREFIX_SIZE,
     MAX_MESSAGE_SIZE,
@@ -55,11 +56,22 @@ def decode_block(block: bytes) -> bytes:
 
 def wrap(block: bytes, payload_keys: Sequence[bytes]) -> bytes:
     """Encrypt ``block`` so that hops unwrapping in path order recover it at the end."""
+    if SELECTION.native:
+        return native.wrap_payload(block, payload_keys)
     for key in reversed(payload_keys):
         block = lioness.encrypt(key, block)
     return block
 
 
+def encrypt_layer(payload_key: bytes, block: bytes) -> bytes:
+    """One Lioness layer on ``block`` (the implementation ``backends`` selected)."""
+    if SELECTION.native:
+        return native.lioness_encrypt(payload_key, block)
+    return lioness.encrypt(payload_key, block)
+
+
 def unwrap(block: bytes, payload_key: bytes) -> bytes:
     """One hop's layer off ``block``."""
+    if SELECTION.native:
+        return native.lioness_decrypt(payload_key, block)
     return lioness.decrypt(payload_key, block)

@@ -6,15 +6,21 @@ header MAC, replay tag (only after the MAC, so forged packets cannot fill the Bl
 routing commands, delay cap, then the payload. ``process`` raises ``SphinxDrop`` and
 nothing else, whatever it is given. It does no I/O and keeps no timers: delays are the
 daemon's to apply.
+
+When ``backends`` selected the Rust extension, one call to ``_native.unwrap_packet`` does
+the X25519, MAC, commands, delay cap and payload steps and returns the replay tag; the epoch
+key lookup and the replay filter stay here, and the checks keep the same order and reasons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from fogcompute_mixnode.sphinx import payloads
+from fogcompute_mixnode.sphinx.backends import SELECTION, native
 from fogcompute_mixnode.sphinx.epochs import EpochKey
-from fogcompute_mixnode.sphinx.errors import SphinxDrop
+from fogcompute_mixnode.sphinx.errors import DropReason, SphinxDrop
 from fogcompute_mixnode.sphinx.geometry import (
     AD_END,
     ALPHA_END,
@@ -28,6 +34,20 @@ from fogcompute_mixnode.sphinx.keying import replay_tag
 from fogcompute_mixnode.sphinx.paths import NodeId
 from fogcompute_mixnode.sphinx.replays import ReplayFilter
 from fogcompute_mixnode.sphinx.results import Deliver, Forward, ProcessResult, SurbReplyDelivered
+
+
+# The outcome codes of ``_native.unwrap_packet`` that are drops (see ``_native.pyi``).
+_NATIVE_DROPS: Final[dict[int, DropReason]] = {
+    -1: "malformed",
+    -2: "low_order_point",
+    -3: "bad_mac",
+    -4: "bad_command",
+    3: "delay_over_cap",
+    4: "bad_payload",
+}
+_FORWARD: Final = 0
+_DELIVER: Final = 1
+_SURB_REPLY: Final = 2
 
 
 class SphinxNode:
@@ -76,13 +96,16 @@ class SphinxNode:
         never any other exception.
         """
         try:
+            if SELECTION.native:
+                return self._process_native(packet)
             return self._process(packet)
         except SphinxDrop:
             raise
         except Exception as exc:  # a bug must cost one packet, never the worker
             raise SphinxDrop("malformed", f"unexpected {type(exc).__name__}: {exc}") from exc
 
-    def _process(self, packet: bytes) -> ProcessResult:
+    def _checked(self, packet: bytes) -> tuple[bytes, EpochKey]:
+        """The packet as bytes and the key its epoch hint names, or the drop."""
         if not isinstance(packet, bytes):
             if not isinstance(packet, bytearray | memoryview):
                 raise SphinxDrop("malformed", f"packet is a {type(packet).__name__}")
@@ -94,6 +117,29 @@ class SphinxNode:
         key = self._by_hint.get(packet[1])
         if key is None:
             raise SphinxDrop("unknown_epoch", f"no key for epoch hint {packet[1]}")
+        return packet, key
+
+    def _process_native(self, packet: bytes) -> ProcessResult:
+        packet, key = self._checked(packet)
+        code, tag, delay_us, first, second, third = native.unwrap_packet(
+            key.private_key, packet, self._max_delay_us
+        )
+        if code < 0:
+            raise SphinxDrop(_NATIVE_DROPS[code], first.decode(errors="replace"))
+        if self._replay.check_and_add(key.epoch, tag):
+            raise SphinxDrop("replay", "replay tag already seen this epoch")
+        if code == _FORWARD:
+            return Forward(next_hop=NodeId(first), delay_us=delay_us, packet=second)
+        if code == _DELIVER:
+            return Deliver(recipient=first, message=second, delay_us=delay_us)
+        if code == _SURB_REPLY:
+            return SurbReplyDelivered(
+                surb_id=third, payload=second, recipient=first, delay_us=delay_us
+            )
+        raise SphinxDrop(_NATIVE_DROPS[code], first.decode(errors="replace"))
+
+    def _process(self, packet: bytes) -> ProcessResult:
+        packet, key = self._checked(packet)
         header = packet[:HEADER_SIZE]
         step = unwrap_header(key.private_key, header)
         if self._replay.check_and_add(key.epoch, replay_tag(packet[AD_END:ALPHA_END])):

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from fogcompute_mixnode.sphinx import lioness, payloads
+from fogcompute_mixnode.sphinx import payloads
 from fogcompute_mixnode.sphinx.building import check_path, check_recipient
 from fogcompute_mixnode.sphinx.errors import SphinxDrop
 from fogcompute_mixnode.sphinx.geometry import (
@@ -28,7 +28,7 @@ from fogcompute_mixnode.sphinx.geometry import (
     SURB_ID_SIZE,
     additional_data,
 )
-from fogcompute_mixnode.sphinx.headers import build_header
+from fogcompute_mixnode.sphinx.headers import make_header
 from fogcompute_mixnode.sphinx.paths import NodeId, PathHop
 
 
@@ -68,7 +68,7 @@ def build_surb(*, path: Sequence[PathHop], recipient: bytes) -> tuple[Surb, Surb
     epoch = check_path(path)
     check_recipient(recipient)
     surb_id = os.urandom(SURB_ID_SIZE)
-    built = build_header(
+    built = make_header(
         path=path, additional_data=additional_data(epoch), recipient=recipient, surb_id=surb_id
     )
     reply_key = os.urandom(PAYLOAD_KEY_SIZE)
@@ -110,7 +110,7 @@ def build_reply_packet(*, surb: Surb, message: bytes) -> bytes:
     if len(surb.payload_key_material) != PAYLOAD_KEY_SIZE:
         raise ValueError(f"surb.payload_key_material must be {PAYLOAD_KEY_SIZE} bytes")
     block = payloads.encode_block(message)
-    return surb.header + lioness.encrypt(surb.payload_key_material, block)
+    return surb.header + payloads.encrypt_layer(surb.payload_key_material, block)
 
 
 def open_reply(*, keys: SurbKeys, payload: bytes) -> bytes:
@@ -125,8 +125,8 @@ def open_reply(*, keys: SurbKeys, payload: bytes) -> bytes:
     reply_key, hop_keys = keys.keys[0], keys.keys[1:]
     block = payload
     for key in reversed(hop_keys):
-        block = lioness.encrypt(key, block)
+        block = payloads.encrypt_layer(key, block)
     try:
-        return payloads.decode_block(lioness.decrypt(reply_key, block))
+        return payloads.decode_block(payloads.unwrap(block, reply_key))
     except payloads.PayloadError as exc:
         raise SphinxDrop("bad_payload", str(exc)) from None

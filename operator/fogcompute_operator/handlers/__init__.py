@@ -7,7 +7,9 @@ module of thin handlers (parse, call a plain-Python service, write status once),
 create ``handlers/<plural>.py`` and import it below. Nothing outside this package imports kopf.
 """
 
-from fogcompute_operator.handlers import operating
+# Per-kind handler modules are imported for their registration side effect; add new kinds here
+# (circuits, edgedevices, mixnodes, ...).
+from fogcompute_operator.handlers import fogjobs, operating
 from fogcompute_operator.handlers.configuring import (
     ANNOTATION_PREFIX,
     FINALIZER,
@@ -17,9 +19,6 @@ from fogcompute_operator.handlers.configuring import (
 )
 from fogcompute_operator.handlers.reconciling import classify_kopf_outcome, reconciled
 
-# Per-kind handler modules, imported for their registration side effect. Add new kinds here:
-# from fogcompute_operator.handlers import circuits, edgedevices, fogjobs, mixnodes, ...
-
 __all__ = [
     "ANNOTATION_PREFIX",
     "FINALIZER",
@@ -27,6 +26,7 @@ __all__ = [
     "PeeringChoice",
     "apply_settings",
     "classify_kopf_outcome",
+    "fogjobs",
     "operating",
     "reconciled",
 ]
