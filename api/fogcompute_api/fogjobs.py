@@ -196,6 +196,14 @@ class FogJobSpec(ApiModel):
             )
         ),
     )
+    estimated_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=604800,
+        description="Expected runtime of one replica on a reference core, in seconds; the "
+        "scheduler's makespan objective and deadline check use it (60 when unset).",
+        json_schema_extra=_immutable("spec.estimatedSeconds"),
+    )
     max_pending_seconds: int | None = Field(
         default=None,
         ge=1,
