@@ -1,0 +1,301 @@
+"""Throughput of the FogJob controller on the real control plane: 1,000 FogJobs at once.
+
+Where it sits: the throughput section of `bench_scheduler.py`. It starts a fresh control plane
+with 200 kwok nodes (`apply_nodes`, sizes from the benchmark workload, all ordinary fog nodes:
+no EdgeDevice objects exist here), applies the CRDs, runs the operator exactly as the image
+does (`kopf run -m fogcompute_operator.handlers --standalone --all-namespaces`) as a child
+process, creates the workload's jobs as FogJobs (built from the API model) with a thread pool,
+and follows FogJobs and pods with watches. It reports how long until every pod exists and every
+job is Running, pods created per second, and apply-to-Running per job (from creationTimestamp,
+which has one-second resolution, and from the client's own submit time), with the CPU
+seconds each process (operator, kube-apiserver, etcd, kwok, ...) spent meanwhile, since on a
+small machine they all share the same cores.
+
+When the controller is missing or broken (the operator exits, or no FogJob leaves Pending within
+LEAVE_PENDING_S) it reports `controller not available: <why>` instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from clusters import STATE_DIR, CpuMeter, Watcher, api_client, bench_plane, create_namespace
+from fogcompute_api.fogjobs import ContainerSpec, FogJob, FogJobSpec, ResourceRequest
+from fogcompute_api.meta import GROUP, VERSION
+from fogcompute_api.meta import PLURAL_FOGJOBS as PLURAL
+from fogcompute_api.objects import ObjectMeta
+from fogcompute_operator.scheduling import JobRequest, NodeSnapshot
+from fogcompute_testbed.controlplane import ControlPlane, NodeSpec
+from fogcompute_testbed.processes import ManagedProcess, free_port, start_process, wait_for
+from fogcompute_testbed.toolchain import repo_root
+from kubernetes import client
+
+NAMESPACE = "bench-throughput"
+IMAGE = "registry.k8s.io/pause:3.9"
+CREATE_THREADS = 16
+LEAVE_PENDING_S = 60.0  # no FogJob out of Pending by then: the controller is not there
+OVERALL_S = 300.0
+STALL_S = 60.0  # nothing new (pod or phase change) for this long: stop waiting
+TARGET_PODS_PER_S = 50.0
+PENDING = (None, "Pending")
+
+__all__ = ["run_throughput"]
+
+
+@dataclass
+class _Seen:
+    """What the watches observed; written by their threads under `lock`."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    phase: dict[str, str | None] = field(default_factory=dict)
+    running_at: dict[str, float] = field(default_factory=dict)
+    created: dict[str, float] = field(default_factory=dict)
+    rounds: set[int] = field(default_factory=set)
+    optimiser_s: list[float] = field(default_factory=list)
+    pods: dict[str, float] = field(default_factory=dict)
+    changed_at: float = field(default_factory=time.time)
+
+    def on_job(self, _kind: str, job: dict[str, Any], at: float) -> None:
+        name = job["metadata"]["name"]
+        status = job.get("status") or {}
+        phase = status.get("phase")
+        placement = status.get("placement") or {}
+        with self.lock:
+            self.created.setdefault(name, _epoch(job["metadata"]["creationTimestamp"]))
+            if self.phase.get(name, "") != phase:
+                self.changed_at = at
+            self.phase[name] = phase
+            if phase == "Running" and name not in self.running_at:
+                self.running_at[name] = at
+                self.changed_at = at
+            if "schedulingRound" in placement:
+                self.rounds.add(int(placement["schedulingRound"]))
+            if "optimizerSeconds" in placement:
+                self.optimiser_s.append(float(placement["optimizerSeconds"]))
+
+    def on_pod(self, _kind: str, pod: dict[str, Any], at: float) -> None:
+        with self.lock:
+            if pod["metadata"]["name"] not in self.pods:
+                self.pods[pod["metadata"]["name"]] = at
+                self.changed_at = at
+
+
+def run_throughput(*, jobs: Sequence[JobRequest], nodes: Sequence[NodeSnapshot]) -> dict[str, Any]:
+    """Apply `jobs` as FogJobs over `nodes` and return the section's figures."""
+    specs = [
+        NodeSpec(name=f"fog-{i:04d}", cpu=f"{n.cpu_millis}m", memory=str(n.memory_bytes))
+        for i, n in enumerate(nodes)
+    ]
+    manifests = [_fogjob(job, index=i) for i, job in enumerate(jobs)]
+    expected_pods = sum(m["spec"]["replicas"] for m in manifests)
+    figures: dict[str, Any] = {
+        "throughput_jobs": len(jobs),
+        "throughput_nodes": len(nodes),
+        "throughput_pods_expected": expected_pods,
+    }
+    with bench_plane(specs) as plane:
+        crds = repo_root() / "crds"
+        plane.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crds))
+        plane.kubectl(
+            "wait", "--for=condition=Established", "--timeout=60s", f"crd/{PLURAL}.{GROUP}"
+        )
+        create_namespace(plane, NAMESPACE)
+        operator, problem = _start_operator(plane)
+        if problem is not None:
+            return {**figures, "throughput_controller": f"controller not available: {problem}"}
+        figures.update(_measure(plane, operator, manifests, expected_pods=expected_pods))
+    return figures
+
+
+def _fogjob(job: JobRequest, *, index: int) -> dict[str, Any]:
+    spec = FogJobSpec(
+        tier="gold",
+        container=ContainerSpec(image=IMAGE),
+        resources=ResourceRequest(cpu=f"{job.cpu_millis}m", memory=str(job.memory_bytes)),
+        replicas=job.pod_count,
+        estimated_seconds=round(job.estimated_seconds),
+        allow_harvested=True,
+    )
+    model = FogJob(metadata=ObjectMeta(name=f"job-{index:05d}", namespace=NAMESPACE), spec=spec)
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def _start_operator(plane: ControlPlane) -> tuple[ManagedProcess, str | None]:
+    health = free_port()
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(plane.admin_kubeconfig),
+        "FOG_METRICS_HOST": "127.0.0.1",
+        "FOG_METRICS_PORT": str(free_port()),
+    }
+    # An empty file of ours on the command line (kopf imports it, harmlessly) names the state
+    # directory there, so that the next run's `kill_stale` stops an operator a killed run left.
+    marker = STATE_DIR / "bench_operator_marker.py"
+    marker.write_text(
+        '"""Names the benchmark\'s state directory on the operator\'s command line."""\n'
+    )
+    argv = [sys.executable, "-m", "kopf", "run", str(marker), "-m", "fogcompute_operator.handlers"]
+    argv += ["--standalone", "--all-namespaces", f"--liveness=http://127.0.0.1:{health}/healthz"]
+    proc = start_process("operator", argv, state_dir=STATE_DIR, env=env)
+    plane.processes.append(proc)  # stopped (first) with the control plane
+    try:
+        wait_for(
+            functools.partial(_healthy, f"http://127.0.0.1:{health}/healthz", proc),
+            what="the operator's liveness probe",
+            timeout=60,
+        )
+    except Exception as exc:
+        return proc, f"the operator did not start ({exc})".replace("\n", " | ")[:600]
+    return proc, None
+
+
+def _healthy(url: str, proc: ManagedProcess) -> bool | None:
+    proc.check_alive()
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return True if resp.status == 200 else None
+
+
+def _measure(
+    plane: ControlPlane,
+    operator: ManagedProcess,
+    manifests: Sequence[dict[str, Any]],
+    *,
+    expected_pods: int,
+) -> dict[str, Any]:
+    api = api_client(plane)
+    custom, core = client.CustomObjectsApi(api), client.CoreV1Api(api)
+    seen = _Seen()
+    list_jobs = functools.partial(
+        custom.list_namespaced_custom_object, GROUP, VERSION, NAMESPACE, PLURAL
+    )
+    watchers = [
+        Watcher(list_jobs, seen.on_job).start(),
+        Watcher(functools.partial(core.list_namespaced_pod, NAMESPACE), seen.on_pod).start(),
+    ]
+    submitted: dict[str, float] = {}
+
+    def create(body: dict[str, Any]) -> None:
+        submitted[body["metadata"]["name"]] = time.time()
+        response: Any = custom.create_namespaced_custom_object(
+            GROUP, VERSION, NAMESPACE, PLURAL, body, _preload_content=False
+        )
+        response.drain_conn()  # read the body, or the pooled connection is left mid-response
+        response.release_conn()
+
+    roots = {proc.name: proc.popen.pid for proc in plane.processes}
+    meter, own = CpuMeter(roots).start(), time.process_time()
+    try:
+        started = time.time()
+        with ThreadPoolExecutor(CREATE_THREADS) as pool:
+            list(pool.map(create, manifests))
+        applied = time.time()
+        stopped_by = _wait(seen, operator, watchers, jobs=len(manifests), pods=expected_pods)
+        cpu = {**meter.stop(), "benchmark": round(time.process_time() - own, 1)}
+    finally:
+        for watcher in watchers:
+            watcher.stop()
+        api.close()  # type: ignore[no-untyped-call]
+    figures: dict[str, Any] = {"throughput_apply_s": round(applied - started, 3)}
+    figures.update({f"throughput_cpu_s_{name.replace('-', '_')}": v for name, v in cpu.items()})
+    if stopped_by.startswith("controller not available"):
+        figures["throughput_controller"] = stopped_by
+        figures["throughput_operator_log"] = str(operator.log)
+    else:
+        figures["throughput_controller"] = "available"
+        figures["throughput_stopped_by"] = stopped_by
+    figures.update(
+        _figures(seen, submitted, started=started, jobs=len(manifests), pods=expected_pods)
+    )
+    return figures
+
+
+def _wait(
+    seen: _Seen, operator: ManagedProcess, watchers: Sequence[Watcher], *, jobs: int, pods: int
+) -> str:
+    begun = time.monotonic()
+    while True:
+        elapsed = time.monotonic() - begun
+        with seen.lock:
+            running, pod_count = len(seen.running_at), len(seen.pods)
+            left_pending = any(phase not in PENDING for phase in seen.phase.values())
+            quiet = time.time() - seen.changed_at
+        if running >= jobs and pod_count >= pods:
+            return "all running"
+        if not operator.alive():
+            code = operator.popen.returncode
+            return f"controller not available: the operator exited with code {code}"
+        if not left_pending and elapsed > LEAVE_PENDING_S:
+            return (
+                f"controller not available: no FogJob left Pending within {LEAVE_PENDING_S:.0f} s"
+            )
+        if errors := [w.error for w in watchers if w.error]:
+            return f"watch failed: {errors[0]}"
+        if elapsed > OVERALL_S:
+            return f"timeout after {OVERALL_S:.0f} s"
+        if left_pending and quiet > STALL_S:
+            return f"stalled: nothing new for {STALL_S:.0f} s"
+        time.sleep(0.25)
+
+
+def _figures(
+    seen: _Seen, submitted: dict[str, float], *, started: float, jobs: int, pods: int
+) -> dict[str, Any]:
+    with seen.lock:
+        pod_times = sorted(seen.pods.values())
+        running = dict(seen.running_at)
+        phases = Counter(str(p) for p in seen.phase.values())
+        created, rounds, optimiser = dict(seen.created), set(seen.rounds), list(seen.optimiser_s)
+    all_pods = pod_times[pods - 1] - started if len(pod_times) >= pods else None
+    all_running = max(running.values()) - started if len(running) >= jobs else None
+    figures: dict[str, Any] = {
+        "throughput_pods_seen": len(pod_times),
+        "throughput_jobs_running": len(running),
+        "throughput_first_pod_s": _round(pod_times[0] - started if pod_times else None),
+        "throughput_first_running_s": _round(min(running.values()) - started if running else None),
+        "throughput_all_pods_exist_s": _round(all_pods),
+        "throughput_all_running_s": _round(all_running),
+        "throughput_scheduling_rounds": len(rounds),
+        "throughput_optimiser_s_max": _round(max(optimiser, default=None)),
+    }
+    figures.update({f"throughput_phase_{k}": v for k, v in sorted(phases.items())})
+    if all_pods:
+        rate = pods / all_pods
+        figures["throughput_pods_per_s"] = round(rate, 2)
+        figures["throughput_pods_per_s_target"] = TARGET_PODS_PER_S
+        figures["throughput_ratio_pods_per_s_vs_target"] = round(rate / TARGET_PODS_PER_S, 3)
+    if len(pod_times) >= 2:
+        span = pod_times[-1] - pod_times[0]
+        figures["throughput_pods_per_s_first_to_last_pod"] = (
+            round((len(pod_times) - 1) / span, 2) if span else None
+        )
+    for label, origin in (("", created), ("_from_submit", submitted)):
+        waits = [at - origin[name] for name, at in running.items() if name in origin]
+        if waits:
+            figures[f"throughput_apply_to_running_p50_s{label}"] = round(
+                float(np.percentile(waits, 50)), 3
+            )
+            figures[f"throughput_apply_to_running_p99_s{label}"] = round(
+                float(np.percentile(waits, 99)), 3
+            )
+            figures[f"throughput_apply_to_running_max_s{label}"] = round(max(waits), 3)
+    return figures
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
