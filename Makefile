@@ -29,6 +29,10 @@ venv: $(STAMP) ## Create .venv with the pinned Python dependencies
 tools: ## Build (or reuse) the local control plane's binaries from hack/tools
 	@hack/build-tools.sh >/dev/null
 
+.PHONY: native
+native: venv ## Build (or reuse) the Rust Sphinx extension fogcompute_mixnode._native
+	@hack/build-native.sh >/dev/null
+
 .PHONY: generate
 generate: venv ## Regenerate crds/*.yaml and the chart's CRD copies from fogcompute_api
 	@$(PY) -m fogcompute_api.crdgen write
@@ -45,12 +49,12 @@ lint: venv ## ruff, ruff format --check, mypy --strict, import-linter
 	$(VENV)/bin/lint-imports
 
 .PHONY: test
-test: venv tools ## Install what is needed, then lint, verify and run unit + integration tests
+test: venv tools native ## Install what is needed, then lint, verify and run unit + integration tests
 	@$(MAKE) -s lint verify
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: test-unit
-test-unit: venv ## Unit tests only (no control plane)
+test-unit: venv native ## Unit tests only (no control plane)
 	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
 .PHONY: up
@@ -62,7 +66,7 @@ down: ## Stop everything `make up` started
 	@test -x $(PY) && $(PY) -m fogcompute_testbed down --state-dir $(RUN) || true
 
 .PHONY: bench-mixnet
-bench-mixnet: venv ## Sphinx per-hop and throughput benchmark against sphinxmix
+bench-mixnet: venv native ## Sphinx per-hop and throughput benchmark against sphinxmix
 	$(PY) bench/bench_mixnet.py
 
 .PHONY: bench-scheduler

@@ -4,6 +4,9 @@ Run with ``make bench-mixnet`` (``.venv/bin/python bench/bench_mixnet.py``). Not
 prints figures, never asserts them. The Sphinx half comes from ``bench_sphinx.run``; this file
 adds a real ``fog-mixnode`` process's zero-loss throughput on loopback with 1 and 2 workers.
 
+The node under test runs the Rust packet path (``FOG_SPHINX_IMPL=native``; build it with
+``hack/build-native.sh``); the Sphinx half reports both of ours against sphinxmix.
+
 Throughput method: packets for a 2-hop path (node under test -> a sink socket registered as
 the next hop) are built once; for each trial a fresh node is started (so its replay filter is
 empty), a separate load process sends the packets at a fixed rate from many source ports (so
@@ -37,7 +40,7 @@ from pathlib import Path
 from fogcompute_mixnode.delivering import DROP_RECIPIENT
 from fogcompute_mixnode.directory import Directory, NodeEntry, save_directory
 from fogcompute_mixnode.keyfiles import NodeKeys, generate_node_keys, write_node_keys
-from fogcompute_mixnode.sphinx import PACKET_SIZE, PathHop, build_forward_packet
+from fogcompute_mixnode.sphinx import PACKET_SIZE, PathHop, backends, build_forward_packet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_sphinx import run as run_sphinx
@@ -186,7 +189,11 @@ def start_node(
     ]
     handle = log.open("ab")
     process = subprocess.Popen(
-        command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, backends.ENV_VAR: "native"},  # measure the Rust packet path
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -370,7 +377,14 @@ def main() -> int:
         flush=True,
     )
 
-    figures: dict[str, object] = {"machine": info}
+    if not backends.native_available():
+        print(
+            f"the native Sphinx module is missing ({backends.NATIVE_ERROR}); "
+            f"{backends.BUILD_HINT}, then rerun"
+        )
+        return 1
+    backends.select("native")
+    figures: dict[str, object] = {"machine": info, "throughput_sphinx_impl": "native"}
     sphinx = run_sphinx(args.sphinx_packets)
     for name, value in sphinx.items():
         print(

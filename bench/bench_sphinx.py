@@ -1,11 +1,13 @@
 """Sphinx packet benchmark: per-hop processing and 5-hop creation, ours vs sphinxmix 0.0.7.
 
 Run with ``.venv/bin/python bench/bench_sphinx.py [N]``; ``bench/bench_mixnet.py`` imports
-``run(n)`` and merges its figures. Both implementations run in the same process with the
-same payload size (``PAYLOAD_SIZE`` bytes) and 5-hop paths; sphinxmix uses its default
-parameters (petlib NIST P-224 group, AES-128-CTR, its own LIONESS). Each packet is timed on
-its own with ``perf_counter_ns``, ours and sphinxmix's alternately, so that load from other
-processes on the machine hits both alike; figures are medians over ``n`` packets.
+``run(n)`` and merges its figures. Ours runs twice, as the Rust extension (``ours-native``,
+when ``hack/build-native.sh`` built it) and as the pure-Python reference (``ours-python``),
+switched with ``sphinx.backends.select``; all run in the same process with the same payload
+size (``PAYLOAD_SIZE`` bytes) and 5-hop paths; sphinxmix uses its default parameters
+(petlib NIST P-224 group, AES-128-CTR, its own LIONESS). Each packet is timed on its own
+with ``perf_counter_ns``, the implementations alternately, so that load from other
+processes on the machine hits all alike; figures are medians over ``n`` packets.
 Not a test: nothing here asserts on speed.
 """
 
@@ -27,9 +29,11 @@ from fogcompute_mixnode.sphinx import (
     PathHop,
     ReplayFilter,
     SphinxNode,
+    backends,
     build_forward_packet,
     generate_epoch_key,
 )
+from fogcompute_mixnode.sphinx.backends import IMPLEMENTATIONS
 
 HOPS = 5
 PER_HOP_TARGET = 1.6
@@ -60,20 +64,23 @@ def _median_us(samples: list[int]) -> float:
     return statistics.median(samples) / 1000.0
 
 
-def _ours() -> tuple[Callable[[], bytes], SphinxNode]:
+def _ours() -> tuple[Callable[[], bytes], dict[str, SphinxNode]]:
     keys = [generate_epoch_key(1) for _ in range(HOPS)]
     path = [
         PathHop(node_id=NodeId(bytes([i]) * 32), public_key=k.public_key, epoch=1, delay_us=1000)
         for i, k in enumerate(keys)
     ]
-    node = SphinxNode(
-        keys=[keys[0]], replay=ReplayFilter(expected_per_epoch=100_000), max_delay_us=10**7
-    )
+    nodes = {
+        name: SphinxNode(
+            keys=[keys[0]], replay=ReplayFilter(expected_per_epoch=100_000), max_delay_us=10**7
+        )
+        for name in IMPLEMENTATIONS
+    }
 
     def create() -> bytes:
         return build_forward_packet(path=path, recipient=b"r" * 32, message=MESSAGE)
 
-    return create, node
+    return create, nodes
 
 
 def _sphinxmix() -> tuple[Callable[[], Any], Callable[[Any], Any]]:
@@ -97,33 +104,56 @@ def _sphinxmix() -> tuple[Callable[[], Any], Callable[[Any], Any]]:
     return create, process
 
 
-def run(n: int) -> dict[str, float]:
-    """Median per-hop and 5-hop creation times (microseconds) of both, and the ratios."""
+def _implementations() -> list[str]:
+    return ["native", "python"] if backends.native_available() else ["python"]
+
+
+def run(n: int) -> dict[str, Any]:
+    """Median per-hop and 5-hop creation times (microseconds) of ours (native and Python)
+    and of sphinxmix, and the ratios; ``per_hop_speedup`` is the fastest of ours."""
+    before = backends.active()
+    ours = _implementations()
     our_create, node = _ours()
     ref_create, ref_process = _sphinxmix()
-    our_packets: list[bytes] = []
-    ref_packets: list[Any] = []
-    times: dict[str, list[int]] = {"oc": [], "rc": [], "op": [], "rp": []}
+    packets: dict[str, list[Any]] = {name: [] for name in [*ours, "sphinxmix"]}
+    create: dict[str, list[int]] = {name: [] for name in packets}
+    hop: dict[str, list[int]] = {name: [] for name in packets}
     gc.disable()
     try:
-        for _ in range(n):
-            times["oc"].append(_timed(lambda: our_packets.append(our_create())))
-            times["rc"].append(_timed(lambda: ref_packets.append(ref_create())))
-        for ours, ref in zip(our_packets, ref_packets, strict=True):
-            times["op"].append(_timed(lambda o=ours: node.process(o)))  # type: ignore[misc]
-            times["rp"].append(_timed(lambda r=ref: ref_process(r)))  # type: ignore[misc]
+        for _ in range(n):  # interleaved, so load from elsewhere hits all alike
+            for name in ours:
+                backends.select(name)
+                create[name].append(_timed(lambda p=packets[name]: p.append(our_create())))  # type: ignore[misc]
+            create["sphinxmix"].append(_timed(lambda: packets["sphinxmix"].append(ref_create())))
+        for index in range(n):
+            for name in ours:
+                backends.select(name)
+                packet = packets[name][index]
+                hop[name].append(_timed(lambda p=packet, n=node[name]: n.process(p)))  # type: ignore[misc]
+            ref = packets["sphinxmix"][index]
+            hop["sphinxmix"].append(_timed(lambda r=ref: ref_process(r)))  # type: ignore[misc]
     finally:
         gc.enable()
-    ours_hop, ref_hop = _median_us(times["op"]), _median_us(times["rp"])
-    ours_make, ref_make = _median_us(times["oc"]), _median_us(times["rc"])
-    return {
-        "sphinx_per_hop_us": round(ours_hop, 1),
-        "sphinxmix_per_hop_us": round(ref_hop, 1),
-        "per_hop_speedup": round(ref_hop / ours_hop, 2),
-        "sphinx_create_5hop_us": round(ours_make, 1),
-        "sphinxmix_create_5hop_us": round(ref_make, 1),
-        "create_5hop_speedup": round(ref_make / ours_make, 2),
-    }
+        backends.select(before)
+    hop_us = {name: _median_us(samples) for name, samples in hop.items()}
+    create_us = {name: _median_us(samples) for name, samples in create.items()}
+    figures: dict[str, Any] = {"implementations": ours}
+    for name in [*ours, "sphinxmix"]:
+        label = name if name == "sphinxmix" else f"ours_{name}"
+        figures[f"{label}_per_hop_us"] = round(hop_us[name], 1)
+        figures[f"{label}_create_5hop_us"] = round(create_us[name], 1)
+    for name in ours:
+        figures[f"per_hop_speedup_{name}"] = round(hop_us["sphinxmix"] / hop_us[name], 2)
+        figures[f"create_5hop_speedup_{name}"] = round(create_us["sphinxmix"] / create_us[name], 2)
+    best = ours[0]
+    figures["per_hop_speedup"] = figures[f"per_hop_speedup_{best}"]
+    figures["create_5hop_speedup"] = figures[f"create_5hop_speedup_{best}"]
+    if "native" in ours:
+        figures["native_vs_python_per_hop"] = round(hop_us["python"] / hop_us["native"], 2)
+        figures["native_vs_python_create_5hop"] = round(
+            create_us["python"] / create_us["native"], 2
+        )
+    return figures
 
 
 def main() -> None:
@@ -131,18 +161,28 @@ def main() -> None:
     info = machine()
     print(f"machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}")
     print(f"packets: {n} per figure, {HOPS}-hop paths, {PAYLOAD_SIZE}-byte payload, medians")
+    if not backends.native_available():
+        print(f"native: not built ({backends.NATIVE_ERROR}); {backends.BUILD_HINT}")
     figures = run(n)
-    met = "met" if figures["per_hop_speedup"] >= PER_HOP_TARGET else "NOT met"
-    print(
-        f"per hop:       ours {figures['sphinx_per_hop_us']:8.1f} us   "
-        f"sphinxmix {figures['sphinxmix_per_hop_us']:8.1f} us   "
-        f"ratio {figures['per_hop_speedup']:.2f}x (target >= {PER_HOP_TARGET}x: {met})"
-    )
-    print(
-        f"5-hop create:  ours {figures['sphinx_create_5hop_us']:8.1f} us   "
-        f"sphinxmix {figures['sphinxmix_create_5hop_us']:8.1f} us   "
-        f"ratio {figures['create_5hop_speedup']:.2f}x"
-    )
+    for name in figures["implementations"]:
+        ratio = figures[f"per_hop_speedup_{name}"]
+        met = "met" if ratio >= PER_HOP_TARGET else "NOT met"
+        print(
+            f"per hop       ours-{name:<7}{figures[f'ours_{name}_per_hop_us']:8.1f} us   "
+            f"sphinxmix {figures['sphinxmix_per_hop_us']:8.1f} us   "
+            f"ratio {ratio:.2f}x (target >= {PER_HOP_TARGET}x: {met})"
+        )
+    for name in figures["implementations"]:
+        print(
+            f"5-hop create  ours-{name:<7}{figures[f'ours_{name}_create_5hop_us']:8.1f} us   "
+            f"sphinxmix {figures['sphinxmix_create_5hop_us']:8.1f} us   "
+            f"ratio {figures[f'create_5hop_speedup_{name}']:.2f}x"
+        )
+    if "native_vs_python_per_hop" in figures:
+        print(
+            f"native vs python: per hop {figures['native_vs_python_per_hop']:.2f}x, "
+            f"5-hop create {figures['native_vs_python_create_5hop']:.2f}x"
+        )
     print(json.dumps({"machine": info, **figures}, sort_keys=True))
 
 

@@ -67,17 +67,10 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
     sock = bind_reuseport(
         host=settings.host, port=settings.port, buffer_bytes=settings.socket_buffer_bytes
     )
-    handler: PacketHandler | None = None
-
-    def on_datagram(datagram: bytes) -> None:
-        assert handler is not None
-        handler.handle(datagram)
-
-    pump = DatagramPump(
-        sock=sock, on_datagram=on_datagram, on_send_error=lambda: stats.drop("send_error")
-    )
+    pump: DatagramPump | None = None
 
     def on_due(datagram: bytes, address: tuple[str, int]) -> None:
+        assert pump is not None  # the heap runs only once the pump is started
         counts["forwarded" if len(datagram) == PACKET_SIZE else "delivered"] += 1
         pump.send(datagram, address)
 
@@ -95,6 +88,10 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
         stats=stats,
         delays=Delays(min_us=settings.min_delay_us, max_us=settings.max_delay_us),
         loops=LoopIdentity(node_id=keys.node_id, token=loop_token),
+    )
+    # The handler's bound method straight into the socket's reader: no wrapper per datagram.
+    pump = DatagramPump(
+        sock=sock, on_datagram=handler.handle, on_send_error=lambda: stats.drop("send_error")
     )
     cover = None
     if settings.loop_rate > 0:

@@ -8,8 +8,8 @@ nothing else, whatever it is given. It does no I/O and keeps no timers: delays a
 daemon's to apply.
 
 When ``backends`` selected the Rust extension, one call to ``_native.unwrap_packet`` does
-the X25519, MAC, commands, delay cap and payload steps and returns the replay tag; the epoch
-key lookup and the replay filter stay here, and the checks keep the same order and reasons.
+every step after the epoch key lookup, in the same order and with the same reasons,
+recording the replay tag in the epoch's ``Bloom`` of this node's ``ReplayFilter``.
 """
 
 from __future__ import annotations
@@ -35,19 +35,18 @@ from fogcompute_mixnode.sphinx.paths import NodeId
 from fogcompute_mixnode.sphinx.replays import ReplayFilter
 from fogcompute_mixnode.sphinx.results import Deliver, Forward, ProcessResult, SurbReplyDelivered
 
-
-# The outcome codes of ``_native.unwrap_packet`` that are drops (see ``_native.pyi``).
+# The outcome codes of ``_native.unwrap_packet`` (see ``_native.pyi``).
 _NATIVE_DROPS: Final[dict[int, DropReason]] = {
     -1: "malformed",
     -2: "low_order_point",
     -3: "bad_mac",
     -4: "bad_command",
-    3: "delay_over_cap",
-    4: "bad_payload",
+    -5: "replay",
+    -6: "delay_over_cap",
+    -7: "bad_payload",
 }
 _FORWARD: Final = 0
 _DELIVER: Final = 1
-_SURB_REPLY: Final = 2
 
 
 class SphinxNode:
@@ -121,22 +120,23 @@ class SphinxNode:
 
     def _process_native(self, packet: bytes) -> ProcessResult:
         packet, key = self._checked(packet)
-        code, tag, delay_us, first, second, third = native.unwrap_packet(
-            key.private_key, packet, self._max_delay_us
+        bloom = self._replay.bloom_for(key.epoch)
+        code, delay_us, first, second, third = native.unwrap_packet(
+            key.private_key,
+            packet,
+            self._max_delay_us,
+            bloom.bits,
+            bloom.size,
+            bloom.hashes,
+            bloom.salt,
         )
-        if code < 0:
-            raise SphinxDrop(_NATIVE_DROPS[code], first.decode(errors="replace"))
-        if self._replay.check_and_add(key.epoch, tag):
-            raise SphinxDrop("replay", "replay tag already seen this epoch")
         if code == _FORWARD:
             return Forward(next_hop=NodeId(first), delay_us=delay_us, packet=second)
         if code == _DELIVER:
             return Deliver(recipient=first, message=second, delay_us=delay_us)
-        if code == _SURB_REPLY:
-            return SurbReplyDelivered(
-                surb_id=third, payload=second, recipient=first, delay_us=delay_us
-            )
-        raise SphinxDrop(_NATIVE_DROPS[code], first.decode(errors="replace"))
+        if code < 0:
+            raise SphinxDrop(_NATIVE_DROPS[code], first.decode(errors="replace"))
+        return SurbReplyDelivered(surb_id=third, payload=second, recipient=first, delay_us=delay_us)
 
     def _process(self, packet: bytes) -> ProcessResult:
         packet, key = self._checked(packet)

@@ -5,8 +5,10 @@ drops an epoch's filter together with the epoch's key. A Bloom filter never forg
 (no false negatives); it wrongly calls an unseen tag a replay with probability at most
 ``fp_rate`` while it holds no more than ``expected_per_epoch`` tags. It is sized for half
 of ``fp_rate`` so that the rate stays under the target despite rounding of the bit and
-hash counts. The bit positions of a tag are 32-bit words of one BLAKE2b digest keyed with
-a per-filter secret salt, so a sender cannot aim packets at chosen bits.
+hash counts. The bit positions of a tag are the first little-endian 32-bit words of its
+BLAKE2b-512 digest keyed with a per-filter secret salt, so a sender cannot aim packets at
+chosen bits. With the Rust extension selected, ``SphinxNode`` hands an epoch's ``Bloom``
+(``bloom_for``) to the native unwrap, which sets the same bits in the same bytearray.
 """
 
 from __future__ import annotations
@@ -22,15 +24,22 @@ _MAX_HASHES: Final = 16  # 32-bit words in one 64-byte BLAKE2b digest
 _MAX_BITS: Final = 2**32
 
 
-class _Bloom:
-    __slots__ = ("bits", "digest_size", "salt", "size", "words")
+class Bloom:
+    """One epoch's filter: ``size`` bits, ``hashes`` positions per tag, keyed by ``salt``."""
+
+    __slots__ = ("bits", "hashes", "salt", "size", "words")
 
     def __init__(self, *, size: int, hashes: int, salt: bytes) -> None:
         self.bits = bytearray((size + 7) // 8)
         self.size = size
-        self.digest_size = 4 * hashes
+        self.hashes = hashes
         self.words = struct.Struct(f"<{hashes}I")
         self.salt = salt
+
+    def positions(self, tag: bytes) -> tuple[int, ...]:
+        digest = hashlib.blake2b(tag, key=self.salt).digest()
+        size = self.size
+        return tuple(word % size for word in self.words.unpack_from(digest))
 
 
 def bloom_dimensions(expected: int, fp_rate: float) -> tuple[int, int]:
@@ -61,24 +70,27 @@ class ReplayFilter:
                 f"{_MAX_HASHES}: raise fp_rate or rotate epochs more often"
             )
         self._seed = seed
-        self._filters: dict[int, _Bloom] = {}
+        self._filters: dict[int, Bloom] = {}
 
     def epochs(self) -> tuple[int, ...]:
         """The epochs that currently have a filter."""
         return tuple(sorted(self._filters))
 
-    def check_and_add(self, epoch: int, tag: bytes) -> bool:
-        """Record ``tag`` for ``epoch``; True if it (probably) was recorded before."""
+    def bloom_for(self, epoch: int) -> Bloom:
+        """The filter of ``epoch``, created empty on first use."""
         bloom = self._filters.get(epoch)
         if bloom is None:
-            bloom = self._filters[epoch] = _Bloom(
+            bloom = self._filters[epoch] = Bloom(
                 size=self.bits, hashes=self.hashes, salt=self._salt(epoch)
             )
-        digest = hashlib.blake2b(tag, key=bloom.salt, digest_size=bloom.digest_size).digest()
-        bits, size = bloom.bits, bloom.size
+        return bloom
+
+    def check_and_add(self, epoch: int, tag: bytes) -> bool:
+        """Record ``tag`` for ``epoch``; True if it (probably) was recorded before."""
+        bloom = self.bloom_for(epoch)
+        bits = bloom.bits
         seen = True
-        for word in bloom.words.unpack(digest):
-            position = word % size
+        for position in bloom.positions(tag):
             mask = 1 << (position & 7)
             if not bits[position >> 3] & mask:
                 seen = False
@@ -90,13 +102,8 @@ class ReplayFilter:
         bloom = self._filters.get(epoch)
         if bloom is None:
             return False
-        digest = hashlib.blake2b(tag, key=bloom.salt, digest_size=bloom.digest_size).digest()
-        bits, size = bloom.bits, bloom.size
-        for word in bloom.words.unpack(digest):
-            position = word % size
-            if not bits[position >> 3] & (1 << (position & 7)):
-                return False
-        return True
+        bits = bloom.bits
+        return all(bits[p >> 3] & (1 << (p & 7)) for p in bloom.positions(tag))
 
     def drop_epoch(self, epoch: int) -> None:
         """Forget the filter of ``epoch`` (its key is gone, so its packets can't be replayed)."""

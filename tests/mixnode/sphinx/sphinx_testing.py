@@ -5,7 +5,9 @@ Test support only: nothing in the package imports it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fogcompute_mixnode.sphinx import (
@@ -19,6 +21,7 @@ from fogcompute_mixnode.sphinx import (
     ReplayFilter,
     SphinxNode,
     SurbReplyDelivered,
+    backends,
     generate_epoch_key,
 )
 from fogcompute_mixnode.sphinx.geometry import ROUTING_INFO_SIZE, additional_data
@@ -93,6 +96,17 @@ def forge_one_hop(
     beta = aes256_ctr_xor(keys.header_key, keys.header_iv, plain)
     mac = header_mac(keys.mac_key, ad + alpha + beta)
     return ad + alpha + beta + mac + os.urandom(PAYLOAD_SIZE)
+
+
+@contextlib.contextmanager
+def using(implementation: str) -> Iterator[None]:
+    """Run the block with ``implementation`` ("python" or "native"), then restore."""
+    before = backends.active()
+    backends.select(implementation)
+    try:
+        yield
+    finally:
+        backends.select(before)
 
 
 def flip_bit(data: bytes, bit: int) -> bytes:
