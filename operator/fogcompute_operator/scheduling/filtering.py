@@ -2,9 +2,11 @@
 
 First step of a round, before any optimisation: for each job it keeps the nodes that pass every
 rule and records one reason per excluded node (the first rule that failed, in the order a user
-would check them). When no node is left, `pending_message` turns the record into the job's
-pending reason. Pure and per job: capacity is checked for one pod against the snapshot; whether
-all pods of a batch fit together is the optimiser's constraint, not a filter.
+would check them). The pods of a job (primary and replicas) go to distinct nodes, so a job needs
+at least as many candidates as it has pods (`Candidates.enough`); when it has fewer,
+`pending_message` turns the record into the job's pending reason. Pure and per job: capacity is
+checked for one pod against the snapshot; whether all pods of a batch fit together is the
+optimiser's constraint, not a filter.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ class Candidates:
     job: JobRequest
     nodes: tuple[int, ...]
     exclusions: tuple[Exclusion, ...]
+
+    @property
+    def enough(self) -> bool:
+        """Whether every pod of the job can have a node of its own."""
+        return len(self.nodes) >= self.job.pod_count
 
 
 def filter_candidates(*, job: JobRequest, tier: Tier, nodes: Sequence[NodeSnapshot]) -> Candidates:
@@ -63,19 +70,55 @@ def exclusion_for(*, job: JobRequest, tier: Tier, node: NodeSnapshot) -> Exclusi
     return _deadline(job, node)
 
 
-def pending_message(*, job: JobRequest, exclusions: Sequence[Exclusion], total: int) -> str:
-    """`0/5 nodes can run a pod of ns/a: 2 Insufficient cpu (n1, n2), 1 Taint(...) (n3).`"""
+def pending_message(
+    *,
+    job: JobRequest,
+    exclusions: Sequence[Exclusion],
+    total: int,
+    kept: Sequence[str] = (),
+) -> str:
+    """Why `job` cannot be placed, for `kubectl describe`.
+
+    No candidate: `0/5 nodes can run a pod of ns/a: 2 Insufficient cpu (n1, n2), 1 Taint(...)
+    (n3).` Some, but fewer than its pods (`kept` names them): `ns/a needs 4 distinct nodes (a
+    primary and 3 replicas), only 3/5 can run its pods (n1, n2, n3): 2 Insufficient cpu (n4,
+    n5).`
+    """
+    reasons = _grouped(exclusions)
+    if not kept or len(kept) >= job.pod_count:
+        if not reasons:
+            return f"0/{total} nodes can run a pod of {job.name}: the cluster has no nodes."
+        return f"0/{total} nodes can run a pod of {job.name}: {reasons}."
+    replicas = _plural(job.replicas, "replica")
+    head = (
+        f"{job.name} needs {job.pod_count} distinct nodes (a primary and {replicas}), only {len(kept)}/{total} "
+        f"can run its pods ({_names(kept)})"
+    )
+    if not reasons:
+        return f"{head}: the cluster has no other node."
+    return f"{head}: {reasons}."
+
+
+def _grouped(exclusions: Sequence[Exclusion]) -> str:
+    """`2 Insufficient cpu (n1, n2), 1 Taint(...) (n3)`: largest group first."""
     by_label: dict[str, list[str]] = defaultdict(list)
     for exclusion in exclusions:
         by_label[exclusion.label].append(exclusion.node)
-    if not by_label:
-        return f"0/{total} nodes can run a pod of {job.name}: the cluster has no nodes."
-    parts = []
-    for label, names in sorted(by_label.items(), key=lambda item: (-len(item[1]), item[0])):
-        shown = ", ".join(names[:_NAMES_SHOWN])
-        more = f", +{len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
-        parts.append(f"{len(names)} {label} ({shown}{more})")
-    return f"0/{total} nodes can run a pod of {job.name}: " + ", ".join(parts) + "."
+    parts = [
+        f"{len(names)} {label} ({_names(names)})"
+        for label, names in sorted(by_label.items(), key=lambda item: (-len(item[1]), item[0]))
+    ]
+    return ", ".join(parts)
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    more = f", +{len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else ""
+    return shown + more
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 _Reason = tuple[ExclusionKind, str] | None
