@@ -25,7 +25,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,9 @@ def compare(n_jobs: int, n_nodes: int, budget: float) -> Comparison:
                 f"{tag}_{name}_front_size": tier.front_size if tier.feasible else 0,
                 f"{tag}_{name}_placed_jobs": len(result.placements),
                 f"{tag}_{name}_front_best_makespan": _best(fronts[name], "makespan"),
+                f"{tag}_{name}_jobs_sharing_a_node": _sharing(
+                    {p.job: p.nodes for p in result.placements}
+                ),
             }
         )
         for objective in REPORTED:
@@ -128,6 +131,7 @@ def compare(n_jobs: int, n_nodes: int, budget: float) -> Comparison:
     for objective in REPORTED:
         figures[f"{tag}_mct_{objective}"] = round(mct[objective], 4)
     figures[f"{tag}_mct_capacity_overflow"] = mct["capacity_overflow"]
+    figures[f"{tag}_mct_jobs_sharing_a_node"] = _sharing(mct_placement(workload))
     volumes = _volumes({**fronts, "mct": _point(mct)})
     for name, volume in volumes.items():
         figures[f"{tag}_{name}_hypervolume"] = round(volume, 5)
@@ -154,6 +158,11 @@ def _volumes(sets: Mapping[str, np.ndarray]) -> dict[str, float]:
         name: (hypervolume(s, ideal=ideal, nadir=nadir) if len(s) else 0.0)
         for name, s in sets.items()
     }
+
+
+def _sharing(placement: Mapping[str, Sequence[str]]) -> int:
+    """Jobs with two pods on one node: the library places a job's pods on distinct nodes."""
+    return sum(len(set(nodes)) < len(nodes) for nodes in placement.values())
 
 
 def _best(front: np.ndarray, objective: str) -> float | None:

@@ -3,7 +3,8 @@
 Pure Python, numpy and pymoo; no kopf, no Kubernetes client. The FogJob controller builds the
 input values (models), calls `schedule_round_in_pool` once per round and writes the returned
 placements and pending reasons into status. Modules, in flow order: filtering, encoding,
-objectives, seeding, optimising, choosing, recording, rounds; tiers holds the SLA defaults.
+objectives, repairing (a job's pods on distinct nodes), seeding, optimising, choosing,
+recording, rounds; tiers holds the SLA defaults.
 """
 
 from fogcompute_operator.scheduling.filtering import (

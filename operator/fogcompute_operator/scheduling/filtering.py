@@ -91,8 +91,8 @@ def pending_message(
         return f"0/{total} nodes can run a pod of {job.name}: {reasons}."
     replicas = _plural(job.replicas, "replica")
     head = (
-        f"{job.name} needs {job.pod_count} distinct nodes (a primary and {replicas}), only {len(kept)}/{total} "
-        f"can run its pods ({_names(kept)})"
+        f"{job.name} needs {job.pod_count} distinct nodes (a primary and {replicas}), "
+        f"only {len(kept)}/{total} can run its pods ({_names(kept)})"
     )
     if not reasons:
         return f"{head}: the cluster has no other node."

@@ -1,7 +1,16 @@
 """The multi-objective search: pymoo NSGA-II (NSGA-III from four objectives up) over the encoding.
 
 Takes an encoding and an initial population from seeding, runs under a time budget, and hands
-the feasible non-dominated set of the final population to choosing. Evaluation is the whole
+the feasible non-dominated set of the final population to choosing. Every individual pymoo
+creates passes through the distinct-nodes repair (repairing) before it is evaluated, so the
+search only ever compares placements that keep a job's pods on distinct nodes; the final front
+checks it again and treats a doubled placement as infeasible.
+
+NSGA-III's niching keeps about one individual per reference direction and, once the first front
+is wider than the population (usual with five objectives), can drop the point that is best in
+one objective: the MCT seed's makespan would then be lost to the search. Its survival is wrapped
+so that the best feasible individual of every objective always survives (NSGA-II's crowding
+distance already keeps those boundary points). Evaluation is the whole
 population at once (objectives.evaluate). This module must stay free of I/O and of asyncio: it
 is meant to run inside a worker process.
 """
@@ -14,10 +23,13 @@ from typing import Any
 
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2
-from pymoo.algorithms.moo.nsga3 import NSGA3
+from pymoo.algorithms.moo.nsga3 import NSGA3, ReferenceDirectionSurvival
 from pymoo.core.duplicate import DuplicateElimination
 from pymoo.core.mutation import Mutation
+from pymoo.core.population import Population
 from pymoo.core.problem import Problem
+from pymoo.core.repair import Repair
+from pymoo.core.survival import Survival
 from pymoo.core.termination import Termination
 from pymoo.operators.crossover.ux import UniformCrossover
 from pymoo.operators.selection.tournament import TournamentSelection
@@ -29,6 +41,7 @@ from fogcompute_operator.scheduling.encoding import Encoding, FloatArray, IntArr
 from fogcompute_operator.scheduling.models import OptimiserSettings
 from fogcompute_operator.scheduling.objectives import OBJECTIVE_COLUMN, evaluate
 from fogcompute_operator.scheduling.records import StopReason
+from fogcompute_operator.scheduling.repairing import doubled, repair
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,8 +83,10 @@ def optimise(
         copy_termination=False,
     )
     population = np.asarray(result.pop.get("X"), dtype=np.int64)
-    objectives, constraints = evaluate(encoding, encoding.nodes_of(population))
-    front, feasible = _front(objectives[:, columns], constraints)
+    nodes = encoding.nodes_of(population)
+    objectives, constraints = evaluate(encoding, nodes)
+    violation = np.maximum(constraints, 0.0).sum(axis=1) + doubled(encoding, nodes).sum(axis=1)
+    front, feasible = _front(objectives[:, columns], violation)
     return Outcome(
         front_genes=population[front],
         front_objectives=objectives[front],
@@ -91,6 +106,7 @@ def _algorithm(settings: OptimiserSettings, initial: IntArray, *, n_objectives: 
         "sampling": initial.astype(np.int64),
         "crossover": UniformCrossover(),
         "mutation": _Reassign(),
+        "repair": _Distinct(),
         "eliminate_duplicates": _SameGenes(),
     }
     use_nsga3 = settings.algorithm == "nsga3" or (
@@ -104,7 +120,10 @@ def _algorithm(settings: OptimiserSettings, initial: IntArray, *, n_objectives: 
     directions = get_reference_directions("das-dennis", n_objectives, n_partitions=partitions)
     pop_size = max(settings.pop_size, len(directions))
     selection = TournamentSelection(func_comp=_cv_then_random)
-    algorithm = NSGA3(ref_dirs=directions, pop_size=pop_size, selection=selection, **common)
+    survival = _KeepingExtremes(ReferenceDirectionSurvival(directions))
+    algorithm = NSGA3(
+        ref_dirs=directions, pop_size=pop_size, selection=selection, survival=survival, **common
+    )
     return algorithm, "NSGA-III"
 
 
@@ -130,8 +149,7 @@ def _n_directions(n_objectives: int, partitions: int) -> int:
     return comb(n_objectives + partitions - 1, partitions)
 
 
-def _front(objectives: FloatArray, constraints: FloatArray) -> tuple[IntArray, bool]:
-    violation = np.maximum(constraints, 0.0).sum(axis=1)
+def _front(objectives: FloatArray, violation: FloatArray) -> tuple[IntArray, bool]:
     feasible = np.flatnonzero(violation <= 0.0)
     if feasible.size == 0:
         return np.asarray([int(np.argmin(violation))]), False
@@ -173,6 +191,13 @@ class _Reassign(Mutation):  # type: ignore[misc]
         return np.where(mask, fresh.astype(np.int64), genes)
 
 
+class _Distinct(Repair):  # type: ignore[misc]
+    """No two pods of a job on one node: see repairing for why a repair."""
+
+    def _do(self, problem: _Placing, x: Any, **kwargs: Any) -> Any:
+        return repair(problem.encoding, np.asarray(x, dtype=np.int64))
+
+
 class _SameGenes(DuplicateElimination):  # type: ignore[misc]
     """Exact duplicates by hashing rows: pymoo's default compares all pairs of distances."""
 
@@ -186,6 +211,38 @@ class _SameGenes(DuplicateElimination):  # type: ignore[misc]
                 is_duplicate[i] = True
             seen.add(key)
         return is_duplicate
+
+
+class _KeepingExtremes(Survival):  # type: ignore[misc]
+    """`inner`'s survivors, with the best feasible individual of each objective put back in
+    place of the last survivors when `inner` dropped it."""
+
+    def __init__(self, inner: Survival) -> None:
+        super().__init__(filter_infeasible=False)
+        self.inner = inner
+
+    @property
+    def opt(self) -> Any:  # NSGA3 reads its survival's optimum
+        return self.inner.opt
+
+    def do(self, problem: Any, pop: Any, *args: Any, **kwargs: Any) -> Any:
+        survivors = self.inner.do(problem, pop, *args, **kwargs)
+        violation = np.asarray(pop.get("CV"), dtype=np.float64)[:, 0]
+        feasible = np.flatnonzero(violation <= 0.0)
+        if feasible.size == 0 or len(survivors) == 0:
+            return survivors
+        objectives = np.asarray(pop.get("F"), dtype=np.float64)[feasible]
+        best = np.unique(feasible[np.argmin(objectives, axis=0)])
+        genes = np.asarray(pop.get("X"), dtype=np.int64)
+        kept = np.asarray(survivors.get("X"), dtype=np.int64)
+        present = {row.tobytes() for row in kept}
+        lost = [int(i) for i in best if genes[i].tobytes() not in present]
+        if not lost:
+            return survivors
+        protected = {genes[i].tobytes() for i in best}
+        victims = [j for j in range(len(kept) - 1, -1, -1) if kept[j].tobytes() not in protected]
+        stay = np.setdiff1d(np.arange(len(kept)), victims[: len(lost)])
+        return Population.merge(survivors[stay], pop[lost])
 
 
 class _Budget(Termination):  # type: ignore[misc]

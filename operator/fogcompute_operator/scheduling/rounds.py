@@ -2,10 +2,10 @@
 
 The FogJob controller batches pending jobs, snapshots nodes and calls `schedule_round` (or
 `schedule_round_in_pool` from the event loop). Tiers go in priority order, each seeing the
-capacity the tiers before it left: filter, admit by the MCT greedy (a job gets all its pods or
-waits), seed, optimise within its share of the budget, choose by the tier's weights, record.
-The round never talks to Kubernetes and never blocks an event loop: the pool helper runs it in
-a worker process, so every input and output is a picklable value.
+capacity the tiers before it left: filter, admit by the MCT greedy (a job gets all its pods, on
+distinct nodes, or waits), seed, optimise within its share of the budget, choose by the tier's
+weights, record. The round never talks to Kubernetes and never blocks an event loop: the pool
+helper runs it in a worker process, so every input and output is a picklable value.
 """
 
 from __future__ import annotations
@@ -156,11 +156,16 @@ def _run_tier(
     fitting, candidates = [], []
     filtered = filter_batch(jobs=group, tier=tier, nodes=state.nodes)
     for job, found in zip(group, filtered, strict=True):
-        if found.nodes:
+        if found.enough:
             fitting.append(job)
             candidates.append(found.nodes)
         else:
-            message = pending_message(job=job, exclusions=found.exclusions, total=len(state.nodes))
+            message = pending_message(
+                job=job,
+                exclusions=found.exclusions,
+                total=len(state.nodes),
+                kept=[state.nodes[i].name for i in found.nodes],
+            )
             state.pending.append(
                 PendingJob(job.name, job.uid, tier.name, "Unschedulable", message, found.exclusions)
             )
@@ -296,7 +301,7 @@ def _no_room(job: JobRequest, tier: Tier, n_candidates: int) -> PendingJob:
     message = (
         f"{job.name}: {n_candidates} node(s) pass the filters but this round has no room for "
         f"all {job.pod_count} pod(s) of {job.cpu_millis}m cpu, {job.memory_bytes} bytes memory, "
-        f"{job.gpu} gpu together (jobs of higher tiers or earlier deadlines came first); "
-        "retried next round."
+        f"{job.gpu} gpu together on distinct nodes (jobs of higher tiers or earlier deadlines "
+        "came first); retried next round."
     )
     return PendingJob(job.name, job.uid, tier.name, "InsufficientCapacity", message)

@@ -3,9 +3,12 @@
 Runs between encoding and optimising. The greedy heuristics place pods one at a time, each on
 the candidate with the best value of one criterion among those with room left: minimum
 completion time (MCT, the classic grid-scheduling heuristic, also used to admit jobs), minimum
-energy, minimum cost, minimum latency, maximum reliability. The initial population is those
-seeds, the previous round's population mapped onto this round's pods, small perturbations of
-the seeds, and random individuals for diversity.
+energy, minimum cost, minimum latency, maximum reliability, never on a node that already holds
+a pod of the same job (a job's pods go to distinct nodes). The initial population is those
+seeds, the previous round's population mapped onto this round's pods, then half of what is left
+as job-by-job mixes of two seeds (points between two extremes of the front) and half random
+individuals; every row that is not a greedy seed passes through `repairing.repair`, so none
+puts two pods of a job on one node.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy.typing as npt
 
 from fogcompute_operator.scheduling.encoding import Encoding, FloatArray, IntArray
 from fogcompute_operator.scheduling.records import PopulationMemory
+from fogcompute_operator.scheduling.repairing import repair
 
 Criterion = Literal["completion", "energy", "cost", "latency", "reliability"]
 CRITERIA: tuple[Criterion, ...] = ("completion", "energy", "cost", "latency", "reliability")
@@ -33,32 +37,44 @@ class Greedy:
 
 
 def greedy(encoding: Encoding, criterion: Criterion) -> Greedy:
-    """Place jobs in order, all pods of a job or none (a job that does not fit is rolled back)."""
-    free = np.stack([encoding.free_cpu, encoding.free_memory, encoding.free_gpu]).copy()
+    """Place jobs in order, all pods of a job or none, each pod of a job on a node of its own.
+
+    Placing one pod changes only the node it lands on, which the job's later pods may not use:
+    so the pods of a job take the job's best candidates with room, in order, all at once, which
+    is what placing them one by one would give.
+    """
+    free_cpu, free_memory, free_gpu = (
+        encoding.free_cpu.copy(),
+        encoding.free_memory.copy(),
+        encoding.free_gpu.copy(),
+    )
     completion = encoding.base_seconds.copy()
-    demand = np.stack([encoding.pod_cpu, encoding.pod_memory, encoding.pod_gpu])
-    work = encoding.pod_cores * encoding.pod_seconds
     unit = _unit_scores(encoding, criterion)
     genes = np.zeros(encoding.n_pods, dtype=np.int64)
-    placed = np.ones(len(encoding.jobs), dtype=bool)
+    placed = np.zeros(len(encoding.jobs), dtype=bool)
     starts = np.searchsorted(encoding.pod_job, np.arange(len(encoding.jobs) + 1))
     for job in range(len(encoding.jobs)):
-        saved = free.copy(), completion.copy()
-        for pod in range(starts[job], starts[job + 1]):
-            cands = encoding.candidates[pod, : encoding.n_candidates[pod]]
-            room = np.all(free[:, cands] >= demand[:, pod, None], axis=0)
-            if not room.any():
-                free, completion = saved
-                placed[job] = False
-                break
-            finish = completion[cands] + work[pod] / encoding.rate[cands]
-            primary = finish if unit is None else unit[cands]
-            order = np.lexsort((finish, np.where(room, primary, np.inf)))
-            choice = int(order[0])
-            node = cands[choice]
-            genes[pod] = choice
-            free[:, node] -= demand[:, pod]
-            completion[node] = finish[choice]
+        first, end = int(starts[job]), int(starts[job + 1])
+        cands = encoding.candidates[first, : encoding.n_candidates[first]]
+        cpu, memory, gpu = (
+            encoding.pod_cpu[first],
+            encoding.pod_memory[first],
+            encoding.pod_gpu[first],
+        )
+        room = (free_cpu[cands] >= cpu) & (free_memory[cands] >= memory) & (free_gpu[cands] >= gpu)
+        if np.count_nonzero(room) < end - first:
+            continue
+        work = encoding.pod_cores[first] * encoding.pod_seconds[first]
+        finish = completion[cands] + work / encoding.rate[cands]
+        primary = finish if unit is None else unit[cands]
+        chosen = np.lexsort((finish, np.where(room, primary, np.inf)))[: end - first]
+        nodes = cands[chosen]
+        genes[first:end] = chosen
+        placed[job] = True
+        free_cpu[nodes] -= cpu
+        free_memory[nodes] -= memory
+        free_gpu[nodes] -= gpu
+        completion[nodes] = finish[chosen]
     return Greedy(genes=genes, placed=placed)
 
 
@@ -83,37 +99,48 @@ def initial_population(
     remembered = remembered_rows(encoding=encoding, previous=previous, fallback=mct)
     rows = _distinct(rows + remembered, pop_size)
     counts["previous"] = len(rows) - counts["greedy"]
-    n_perturbed = max((pop_size - len(rows)) // 2, 0)
-    for i in range(n_perturbed):
-        rows.append(perturb(encoding, seeds[i % len(seeds)], rng=rng, rate=0.02))
-    counts["perturbed"] = n_perturbed
+    n_blended = max((pop_size - len(rows)) // 2, 0)
+    before = len(rows)
+    rows = _distinct(rows + blends(encoding, np.stack(seeds), n_blended, rng=rng), pop_size)
+    counts["blended"] = len(rows) - before
     n_random = max(pop_size - len(rows), 0)
     rows.extend(random_genes(encoding, n_random, rng=rng))
     counts["random"] = n_random
     return np.stack(rows)[:pop_size], counts
 
 
+def blends(
+    encoding: Encoding, seeds: IntArray, count: int, *, rng: np.random.Generator
+) -> list[IntArray]:
+    """`count` mixes of two different seeds, job by job, each with its own share of the second.
+
+    Each seed is the extreme of one objective; a mix takes every pod of a job from one of its
+    two parents, so it lands between them on the trade-off (and keeps each job's pods on
+    distinct nodes). Small perturbations of the seeds (what the population used to hold) stay
+    near the extremes, and the middle of the front starts empty.
+    """
+    if count <= 0 or len(seeds) < 2:
+        return []
+    first = rng.integers(len(seeds), size=count)
+    second = (first + rng.integers(1, len(seeds), size=count)) % len(seeds)
+    share = rng.random(count)
+    from_second = rng.random((count, len(encoding.jobs))) < share[:, None]
+    genes = np.where(from_second[:, encoding.pod_job], seeds[second], seeds[first])
+    return list(repair(encoding, genes))
+
+
 def random_genes(encoding: Encoding, count: int, *, rng: np.random.Generator) -> list[IntArray]:
     if count <= 0:
         return []
     matrix = np.floor(rng.random((count, encoding.n_pods)) * encoding.n_candidates)
-    return list(matrix.astype(np.int64))
-
-
-def perturb(
-    encoding: Encoding, genes: IntArray, *, rng: np.random.Generator, rate: float
-) -> IntArray:
-    """A copy of `genes` with about `rate` of its pods (at least one) sent to a random candidate."""
-    mask = rng.random(encoding.n_pods) < rate
-    mask[rng.integers(encoding.n_pods)] = True
-    fresh = np.floor(rng.random(encoding.n_pods) * encoding.n_candidates).astype(np.int64)
-    return np.where(mask, fresh, genes)
+    return list(repair(encoding, matrix.astype(np.int64)))
 
 
 def remembered_rows(
     *, encoding: Encoding, previous: PopulationMemory | None, fallback: IntArray
 ) -> list[IntArray]:
-    """The previous population's rows that say something about this round's pods."""
+    """The previous population's rows that say something about this round's pods, repaired:
+    a pod whose old node is gone takes `fallback`'s gene, which may double a sibling's node."""
     if previous is None or previous.assignments.size == 0:
         return []
     column = {key: i for i, key in enumerate(previous.pod_keys)}
@@ -128,7 +155,7 @@ def remembered_rows(
     nodes[:, pods] = translate[old]
     genes = np.where(nodes >= 0, encoding.genes_of(np.maximum(nodes, 0)), -1)
     genes = np.where(genes >= 0, genes, fallback)
-    return list(genes)
+    return list(repair(encoding, genes))
 
 
 def _distinct(rows: list[IntArray], limit: int) -> list[IntArray]:

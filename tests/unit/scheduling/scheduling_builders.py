@@ -122,7 +122,7 @@ def make_node(name: str) -> NodeBuilder:
 
 
 def random_cluster(
-    *, n_jobs: int, n_nodes: int, seed: int, tier: str = "gold"
+    *, n_jobs: int, n_nodes: int, seed: int, tier: str = "gold", max_replicas: int = 2
 ) -> tuple[list[JobRequest], list[NodeSnapshot]]:
     """A heterogeneous cluster where the objectives conflict: fast and close nodes cost more."""
     rng = np.random.default_rng(seed)
@@ -146,10 +146,46 @@ def random_cluster(
         make_job(f"j{i:04d}")
         .cpu(int(rng.choice([250, 500, 1000])))
         .memory_mib(512)
-        .replicas(int(rng.integers(0, 3)))
+        .replicas(int(rng.integers(0, max_replicas + 1)))
         .seconds(float(rng.uniform(30, 600)))
         .tier(tier)
         .build()
         for i in range(n_jobs)
     ]
     return jobs, nodes
+
+
+def fog_cluster(
+    *, n_jobs: int, n_nodes: int, seed: int
+) -> tuple[list[JobRequest], list[NodeSnapshot]]:
+    """Like the benchmark's workload: cheap, slow-to-reach edge devices beside fast, dear fog
+    nodes, 4-16 cores, and jobs that ask for about 60 % of the cpu."""
+    rng = np.random.default_rng(seed)
+    nodes = []
+    for i in range(n_nodes):
+        edge = i % 4 == 0
+        speed = float(rng.uniform(0.5, 2.0))
+        node = (
+            make_node(f"n{i:03d}")
+            .cpu(int(rng.choice([4000, 8000, 16000])))
+            .memory_gib(32)
+            .speed(speed)
+            .latency(float(rng.uniform(5, 80) if edge else rng.uniform(1, 20)))
+            .energy(float(rng.uniform(2, 8) if edge else rng.uniform(8, 30)))
+            .price(float(speed * rng.uniform(0.5, 1.5) * (0.3 if edge else 1.0) * 1e-4))
+            .reliability(float(rng.uniform(0.85, 0.97) if edge else rng.uniform(0.97, 0.999)))
+        )
+        nodes.append((node.edge() if edge else node).build())
+    jobs = [
+        make_job(f"j{i:04d}")
+        .cpu(int(rng.choice([250, 500, 1000, 2000])))
+        .memory_mib(512)
+        .replicas(int(rng.integers(0, 4)))
+        .seconds(float(rng.uniform(30, 900)))
+        .build()
+        for i in range(n_jobs)
+    ]
+    scale = 0.6 * sum(n.cpu_millis for n in nodes) / sum(j.cpu_millis * j.pod_count for j in jobs)
+    return [
+        replace(j, cpu_millis=max(50, int(j.cpu_millis * min(scale, 1.0)))) for j in jobs
+    ], nodes

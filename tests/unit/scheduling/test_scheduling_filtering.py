@@ -223,21 +223,25 @@ def test_pending_message_shortens_long_node_lists() -> None:
 def test_round_reports_pending_reasons() -> None:
     jobs = [
         make_job("nowhere").selector(zone="mars").build(),
-        make_job("crowd").cpu(3000).replicas(1).build(),  # each pod fits, both do not
+        make_job("crowd-a").cpu(3000).replicas(1).build(),  # takes both nodes
+        make_job("crowd-b").cpu(3000).replicas(1).build(),  # each pod fits, not beside crowd-a
         make_job("typo").tier("diamond").build(),
     ]
-    nodes = [make_node("n1").cpu(4000).labels(zone="earth").build()]
+    nodes = [make_node(f"n{i}").cpu(4000).labels(zone="earth").build() for i in (1, 2)]
 
     result = schedule_round(jobs=jobs, nodes=nodes, tiers=DEFAULT_TIERS, budget_seconds=1, seed=1)
 
     reasons = {p.job: (p.reason, p.message) for p in result.pending}
-    assert result.placements == ()
+    assert [(p.job, sorted(p.nodes)) for p in result.placements] == [
+        ("default/crowd-a", ["n1", "n2"])
+    ]
     assert reasons["default/nowhere"] == (
         "Unschedulable",
-        "0/1 nodes can run a pod of default/nowhere: 1 SelectorMismatch(zone=mars) (n1).",
+        "0/2 nodes can run a pod of default/nowhere: 2 SelectorMismatch(zone=mars) (n1, n2).",
     )
-    assert reasons["default/crowd"][0] == "InsufficientCapacity"
-    assert "all 2 pod(s) of 3000m cpu" in reasons["default/crowd"][1]
+    assert reasons["default/crowd-b"][0] == "InsufficientCapacity"
+    assert "all 2 pod(s) of 3000m cpu" in reasons["default/crowd-b"][1]
+    assert "together on distinct nodes" in reasons["default/crowd-b"][1]
     assert reasons["default/typo"] == (
         "UnknownTier",
         "default/typo: spec.tier 'diamond' is not configured "
@@ -257,3 +261,104 @@ def test_higher_tier_takes_capacity_first() -> None:
     assert [(p.job, p.nodes) for p in result.placements] == [("default/urgent", ("n1",))]
     assert [(p.job, p.reason) for p in result.pending] == [("default/cheap", "Unschedulable")]
     assert "1 Insufficient cpu (n1)" in result.pending[0].message
+
+
+@dataclass(frozen=True)
+class TooFew:
+    """A job with more pods than nodes that may run them: pending, and the message says so."""
+
+    name: str
+    job: JobBuilder
+    nodes: tuple[NodeBuilder, ...]
+    message: str
+    excluded: tuple[str, ...]
+    tier: str = "gold"
+
+
+TOO_FEW = [
+    TooFew(
+        "one replica, one node",
+        make_job("a").replicas(1),
+        (make_node("n1"),),
+        "default/a needs 2 distinct nodes (a primary and 1 replica), only 1/1 can run its pods "
+        "(n1): the cluster has no other node.",
+        (),
+    ),
+    TooFew(
+        "replicas beyond the fitting nodes",
+        make_job("a").cpu(3000).replicas(3),
+        (
+            make_node("n1"),
+            make_node("n2"),
+            make_node("n3"),
+            make_node("small").cpu(1000),
+            make_node("e1").edge(harvestable=False, reason="OnBattery"),
+        ),
+        "default/a needs 4 distinct nodes (a primary and 3 replicas), only 3/5 can run its pods "
+        "(n1, n2, n3): 1 Insufficient cpu (small), 1 NotHarvestable(OnBattery) (e1).",
+        ("small", "e1"),
+    ),
+    TooFew(
+        "tier rule leaves too few",
+        make_job("a").replicas(2),
+        (
+            make_node("n1").reliability(0.99),
+            make_node("n2").reliability(0.9),
+            make_node("n3").reliability(0.9),
+            make_node("e1").edge(),
+        ),
+        "default/a needs 3 distinct nodes (a primary and 2 replicas), only 1/4 can run its pods "
+        "(n1): 2 TierRule(tier platinum needs reliability >= 0.95) (n2, n3), "
+        "1 TierRule(tier platinum does not use harvested devices) (e1).",
+        ("n2", "n3", "e1"),
+        tier="platinum",
+    ),
+    TooFew(
+        "long lists are shortened",
+        make_job("a").replicas(5),
+        (*(make_node(f"n{i}") for i in range(5)), make_node("t").taint("gpu")),
+        "default/a needs 6 distinct nodes (a primary and 5 replicas), only 5/6 can run its pods "
+        "(n0, n1, n2, +2 more): 1 Taint(gpu:NoSchedule) (t).",
+        ("t",),
+    ),
+    TooFew(
+        "no node at all keeps the per-pod message",
+        make_job("a").cpu(9000).replicas(2),
+        (make_node("n1"), make_node("n2")),
+        "0/2 nodes can run a pod of default/a: 2 Insufficient cpu (n1, n2).",
+        ("n1", "n2"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", TOO_FEW, ids=[c.name for c in TOO_FEW])
+def test_a_job_needs_as_many_distinct_nodes_as_pods(case: TooFew) -> None:
+    job = case.job.tier(case.tier).build()
+    nodes = [node.build() for node in case.nodes]
+
+    result = schedule_round(jobs=[job], nodes=nodes, tiers=DEFAULT_TIERS, budget_seconds=1, seed=1)
+
+    assert result.placements == ()
+    [pending] = result.pending
+    assert (pending.reason, pending.message) == ("Unschedulable", case.message)
+    assert tuple(e.node for e in pending.exclusions) == case.excluded
+
+
+def test_enough_counts_pods_against_candidates() -> None:
+    nodes = [make_node("n1").build(), make_node("n2").build(), make_node("n3").cpu(100).build()]
+
+    two = filter_candidates(job=make_job("a").replicas(1).build(), tier=GOLD, nodes=nodes)
+    three = filter_candidates(job=make_job("a").replicas(2).build(), tier=GOLD, nodes=nodes)
+
+    assert (two.nodes, two.enough) == ((0, 1), True)
+    assert (three.nodes, three.enough) == ((0, 1), False)
+
+
+def test_a_job_with_exactly_enough_nodes_gets_all_of_them() -> None:
+    job = make_job("a").replicas(3).build()
+    nodes = [make_node(f"n{i}").build() for i in range(4)]
+
+    result = schedule_round(jobs=[job], nodes=nodes, tiers=DEFAULT_TIERS, budget_seconds=1, seed=1)
+
+    [placement] = result.placements
+    assert sorted(placement.nodes) == ["n0", "n1", "n2", "n3"]
