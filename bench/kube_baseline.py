@@ -136,6 +136,17 @@ def _pod(job: JobRequest, *, index: int, slot: int, prefix: str) -> dict[str, An
         "spec": {
             "containers": [{"name": "work", "image": IMAGE, "resources": {"requests": requests}}],
             "nodeSelector": {WORKLOAD_LABEL: prefix},
+            # Our scheduler puts a job's pods on distinct nodes; kube-scheduler gets the same rule.
+            "affinity": {
+                "podAntiAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "labelSelector": {"matchLabels": {JOB_LABEL: f"job-{index:05d}"}},
+                            "topologyKey": "kubernetes.io/hostname",
+                        }
+                    ]
+                }
+            },
             "terminationGracePeriodSeconds": 0,
             "automountServiceAccountToken": False,
         },
