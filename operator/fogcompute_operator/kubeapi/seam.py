@@ -27,11 +27,14 @@ class KubeApi(Protocol):
     async def list_pods(self, namespace: str, *, label_selector: str) -> list[Obj]:
         """Pods of one namespace matching a label selector."""
 
+    async def list_labelled_pods(self, label_selector: str) -> list[Obj]:
+        """Pods in every namespace matching a label selector."""
+
     async def list_active_pods(self) -> list[Obj]:
         """Pods in every namespace that are not Succeeded or Failed (they hold resources)."""
 
-    async def create_pod(self, namespace: str, body: Obj) -> bool:
-        """Create the pod; False when a pod of that name already exists."""
+    async def create_pod(self, namespace: str, body: Obj) -> Obj | None:
+        """Create the pod and return it as stored; None when one of that name already exists."""
 
     async def delete_pod(self, namespace: str, name: str) -> None:
         """Delete the pod; a pod already gone is fine."""

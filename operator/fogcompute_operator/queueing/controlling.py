@@ -1,16 +1,21 @@
-"""The FogJob controller: a keyed work queue, workers that reconcile, and the scheduler beside.
+"""The FogJob controller: an informer cache, a keyed work queue, workers that reconcile.
 
 Started by the FogJob handlers at operator startup; kopf's watch events on FogJobs and on
-their pods only ``notify`` it with a ``namespace/name`` key (kopf lists everything when it
-starts watching, so a restarted operator rebuilds its queue from the API server). Each
-reconcile reads as the conventions ask:
+their pods hand the controller the bodies they carry (``observe_job``/``observe_pod``), which
+go into its cache (``caching``) and queue the job's key (kopf lists everything when it starts
+watching, so a restarted operator rebuilds cache and queue from the API server; ``start``
+lists the job pods once beforehand, so no reconcile mistakes a pod not yet seen for a lost
+one). Each reconcile reads as the conventions ask:
 
-1. get: the FogJob and the pods it owns, live from the API server;
+1. get: the FogJob and the pods it owns from the cache; a running attempt missing pods there
+   is checked with one live list before anything is decided on that absence;
 2. decide: ``tracking.decide`` (pure) with the scheduler's answer and the time;
-3. act: delete and create pods, both idempotent (deterministic names, 404/409 are fine);
-4. write status once, only if it changed, guarded by resourceVersion (a conflict requeues);
-then Events are posted, the scheduler told whether the job waits, and the key requeued for
-its next deadline. No kopf here; the API is reached through the ``KubeApi`` seam.
+3. act: delete and create pods concurrently, both idempotent (deterministic names, 404/409
+   are fine); created pods go into the cache at once;
+4. write status once, only if it changed, guarded by resourceVersion: a conflict refreshes the
+   job with one GET and requeues it; the written object goes into the cache;
+then the scheduler is told whether the job waits, Events go to the background poster, and the
+key is requeued for its next deadline. No kopf here; the API is reached through ``KubeApi``.
 """
 
 from __future__ import annotations
@@ -30,18 +35,21 @@ from fogcompute_api.meta import LABEL_FOGJOB
 from pydantic import ValidationError
 
 from fogcompute_operator import scheduling
-from fogcompute_operator.kubeapi import ConflictError, KubeApi
+from fogcompute_operator.kubeapi import ConflictError, KubeApi, Obj
 from fogcompute_operator.launching import build_pod, job_label_value
 from fogcompute_operator.observing import ControllerMetrics, object_extra, record_reconcile
 from fogcompute_operator.observing.fogjobs import FogJobMetrics
 from fogcompute_operator.queueing.batching import Clock, RoundConfig, Scheduler, utc_now
+from fogcompute_operator.queueing.caching import ObjectCache
 from fogcompute_operator.queueing.eventing import build_event
+from fogcompute_operator.queueing.posting import EventPoster
 from fogcompute_operator.queueing.settings import FogJobSettings
 from fogcompute_operator.queueing.workqueue import WorkQueue
-from fogcompute_operator.tracking import Decision, decide, owned_by, parse_pod
+from fogcompute_operator.tracking import Decision, PodView, decide, owned_by, parse_pod
 
 logger = logging.getLogger("fogcompute_operator.fogjobs")
 CONTROLLER = "fogjobs"
+DELETED = "DELETED"
 _RETRY_BASE, _RETRY_MAX = 0.05, 30.0
 
 
@@ -65,6 +73,8 @@ class FogJobController:
         self._instance = socket.gethostname()
         depth = None if controller_metrics is None else self._depth_setter(controller_metrics)
         self.queue = WorkQueue(on_depth=depth)
+        self.cache = ObjectCache()
+        self.events = EventPoster(api=api)
         self.scheduler = Scheduler(
             api=api,
             config=RoundConfig(
@@ -79,6 +89,7 @@ class FogJobController:
             clock=clock,
         )
         self._phases: dict[str, str] = {}
+        self._phase_counts: Counter[str] = Counter()
         self._uids: dict[str, str] = {}
         self._retries: Counter[str] = Counter()
         self._tasks: list[asyncio.Task[None]] = []
@@ -90,13 +101,34 @@ class FogJobController:
         return lambda depth: metrics.set_queue_depth(name=CONTROLLER, depth=depth)
 
     def notify(self, key: str) -> None:
-        """Reconcile ``namespace/name`` soon (watch events, scheduler answers)."""
+        """Reconcile ``namespace/name`` soon (scheduler answers)."""
         self.queue.add(key)
 
-    def start(self) -> None:
+    def observe_job(self, event_type: str | None, body: Obj) -> None:
+        """A watch event of a FogJob: cache its body, reconcile it if anything is new."""
+        key = self.cache.job_key(body)
+        if event_type == DELETED:
+            self.cache.forget_job(key)
+            self.queue.add(key)
+        elif self.cache.put_job(body):
+            self.queue.add(key)
+
+    def observe_pod(self, event_type: str | None, body: Obj) -> None:
+        """A watch event of a job's pod: cache it, reconcile its job if anything is new, before
+        the jobs that wait for their pods to be created (the work queue's urgent lane)."""
+        deleted = event_type == DELETED
+        key = self.cache.forget_pod(body) if deleted else self.cache.put_pod(body)
+        if key is not None:
+            self.queue.add(key, urgent=True)
+
+    async def start(self) -> None:
+        """List the job pods once into the cache, then start workers, poster and scheduler."""
+        for body in await self._api.list_labelled_pods(LABEL_FOGJOB):
+            self.cache.put_pod(body)
         for index in range(self._settings.workers):
             self._tasks.append(asyncio.create_task(self._work(), name=f"fogjobs-worker-{index}"))
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name="fogjobs-scheduler"))
+        self.events.start()
 
     async def stop(self) -> None:
         await self.queue.close()
@@ -106,6 +138,7 @@ class FogJobController:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.events.stop()
 
     async def _work(self) -> None:
         while True:
@@ -130,8 +163,7 @@ class FogJobController:
                 self.queue.done(key)
 
     async def _reconcile(self, key: str) -> None:
-        namespace, name = key.split("/", 1)
-        body = await self._api.get_fogjob(namespace, name)  # 1. get
+        body = self.cache.job(key)  # 1. get
         if body is None:
             self._gone(key)
             return
@@ -140,42 +172,70 @@ class FogJobController:
         except ValidationError as exc:
             logger.error(f"cannot parse FogJob: {exc}", extra=self._extra(key))
             return
-        uid = job.metadata.uid or ""
-        self._uids[key] = uid
-        selector = f"{LABEL_FOGJOB}={job_label_value(name)}"
-        bodies = await self._api.list_pods(namespace, label_selector=selector)
-        pods = [view for b in bodies if owned_by(b, uid) and (view := parse_pod(b)) is not None]
+        self._uids[key] = job.metadata.uid or ""
+        pods = await self._pods(key, job)
         now = self._clock()
         decision = decide(  # 2. decide
             job=job,
             pods=pods,
-            feedback=self.scheduler.feedback(uid),
+            feedback=self.scheduler.feedback(job.metadata.uid or ""),
             now=now,
             settings=self._settings.tracking,
             max_pending_seconds=self._max_pending(job),
         )
         await self._act(job, decision)  # 3. act
         if decision.changed:  # 4. write status once
-            status = decision.status.model_dump(mode="json", by_alias=True, exclude_none=True)
-            await self._api.replace_fogjob_status({**body, "status": status})
+            await self._write_status(key, body, decision)
         self._after(key, job, decision, now=now)
         for note in decision.events:
-            await self._post(job, note_type=note.type, reason=note.reason, message=note.message)
+            self._post(job, note_type=note.type, reason=note.reason, message=note.message)
+
+    async def _pods(self, key: str, job: FogJob) -> list[PodView]:
+        uid = job.metadata.uid or ""
+        pods = _views(self.cache.pods(key), uid)
+        if _missing_pods(job, pods):
+            # The cache may not have seen a pod yet (a create whose answer was lost): an
+            # absence ends an attempt, so it is confirmed against the API server first.
+            namespace, name = key.split("/", 1)
+            selector = f"{LABEL_FOGJOB}={job_label_value(name)}"
+            self.cache.replace_pods(
+                key, await self._api.list_pods(namespace, label_selector=selector)
+            )
+            pods = _views(self.cache.pods(key), uid)
+        return pods
 
     async def _act(self, job: FogJob, decision: Decision) -> None:
         namespace = job.metadata.namespace or ""
-        for name in decision.delete:
-            await self._api.delete_pod(namespace, name)
+        await asyncio.gather(*(self._api.delete_pod(namespace, n) for n in decision.delete))
         tier = self._tiers.get(job.spec.tier)
-        for plan in decision.create:
-            pod = build_pod(
+        bodies = [
+            build_pod(
                 job,
                 plan,
                 tier_priority=tier.priority if tier is not None else 0,
                 priority_class_prefix=self._settings.priority_class_prefix,
             )
-            if await self._api.create_pod(namespace, pod):
+            for plan in decision.create
+        ]
+        created = await asyncio.gather(*(self._api.create_pod(namespace, b) for b in bodies))
+        for pod in created:
+            if pod is not None:
+                self.cache.put_pod(pod)
                 self._metrics.pods_created.inc()
+
+    async def _write_status(self, key: str, body: Obj, decision: Decision) -> None:
+        status = decision.status.model_dump(mode="json", by_alias=True, exclude_none=True)
+        try:
+            written = await self._api.replace_fogjob_status({**body, "status": status})
+        except ConflictError:
+            namespace, name = key.split("/", 1)
+            fresh = await self._api.get_fogjob(namespace, name)
+            if fresh is None:
+                self.cache.forget_job(key)
+            else:
+                self.cache.put_job(fresh)
+            raise
+        self.cache.put_job(written)
 
     def _after(self, key: str, job: FogJob, decision: Decision, *, now: datetime) -> None:
         uid = job.metadata.uid or ""
@@ -183,8 +243,7 @@ class FogJobController:
             self.scheduler.want(job)
         else:
             self.scheduler.withdraw(uid)
-        self._phases[key] = decision.status.phase or "Queued"
-        self._metrics.set_phases(Counter(self._phases.values()))
+        self._set_phase(key, decision.status.phase or "Queued")
         if decision.requeue_after is not None:
             # A little late rather than early: a wake-up before the instant decides nothing.
             self.queue.add_after(key, decision.requeue_after + 0.05)
@@ -195,12 +254,22 @@ class FogJobController:
                 extra=self._extra(key),
             )
 
+    def _set_phase(self, key: str, phase: str | None) -> None:
+        before = self._phases.pop(key, None) if phase is None else self._phases.get(key)
+        if before == phase:
+            return
+        if before is not None:
+            self._phase_counts[before] -= 1
+        if phase is not None:
+            self._phases[key] = phase
+            self._phase_counts[phase] += 1
+        self._metrics.set_phases(self._phase_counts)
+
     def _gone(self, key: str) -> None:
         uid = self._uids.pop(key, None)
         if uid is not None:
             self.scheduler.withdraw(uid)
-        self._phases.pop(key, None)
-        self._metrics.set_phases(Counter(self._phases.values()))
+        self._set_phase(key, None)
 
     def _max_pending(self, job: FogJob) -> float | None:
         if job.spec.max_pending_seconds is not None:
@@ -208,7 +277,7 @@ class FogJobController:
         tier = self._tiers.get(job.spec.tier)
         return None if tier is None else tier.max_pending_seconds
 
-    async def _post(self, job: FogJob, *, note_type: str, reason: str, message: str) -> None:
+    def _post(self, job: FogJob, *, note_type: str, reason: str, message: str) -> None:
         event = build_event(
             job,
             type_=note_type,
@@ -217,15 +286,26 @@ class FogJobController:
             now=self._clock(),
             instance=self._instance,
         )
-        try:
-            await self._api.create_event(job.metadata.namespace or "", event)
-        except Exception as exc:  # an Event is best effort: status already says it all
-            logger.warning(f"could not post Event {reason}: {exc!r}")
+        self.events.post(job.metadata.namespace or "", event)
 
     @staticmethod
     def _extra(key: str) -> dict[str, Any]:
         namespace, _, name = key.partition("/")
         return object_extra(namespace=namespace, name=name, kind="FogJob")
+
+
+def _views(bodies: list[Obj], uid: str) -> list[PodView]:
+    return [view for b in bodies if owned_by(b, uid) and (view := parse_pod(b)) is not None]
+
+
+def _missing_pods(job: FogJob, pods: list[PodView]) -> bool:
+    """Whether the running attempt in status lacks a pod of one of its replicas."""
+    attempts = job.status.attempts if job.status is not None else ()
+    if not attempts or attempts[-1].outcome != "Running":
+        return False
+    number = attempts[-1].number
+    have = {p.replica for p in pods if p.attempt == number}
+    return any(replica not in have for replica in range(job.spec.replicas))
 
 
 def warm_up() -> bool:

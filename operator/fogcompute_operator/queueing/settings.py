@@ -4,7 +4,8 @@ Read by the FogJob handlers' startup activity; a wrong value stops the operator 
 naming the variable. Variables (defaults in brackets): FOG_SCHEDULER_ROUND_SECONDS [2] between
 scheduling rounds, FOG_SCHEDULER_BUDGET_SECONDS [1] of optimiser time per round,
 FOG_SCHEDULER_SEED [0] base of each round's seed, FOG_BACKOFF_BASE_SECONDS [10] and
-FOG_BACKOFF_MAX_SECONDS [360] of the retry backoff, FOG_FOGJOB_WORKERS [4] concurrent reconciles,
+FOG_BACKOFF_MAX_SECONDS [360] of the retry backoff, FOG_FOGJOB_WORKERS [16] concurrent reconciles
+(reconciles read the cache; they wait only for their writes),
 FOG_PRIORITY_CLASS_PREFIX [empty: no priorityClassName] (a pod of tier gold then gets
 ``<prefix>gold``; the PriorityClasses must exist).
 """
@@ -35,7 +36,7 @@ class FogJobSettings:
     round_seconds: float = 2.0
     budget_seconds: float = 1.0
     seed: int = 0
-    workers: int = 4
+    workers: int = 16
     priority_class_prefix: str = ""
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
 
@@ -46,7 +47,7 @@ class FogJobSettings:
             round_seconds=_number(environ, "FOG_SCHEDULER_ROUND_SECONDS", 2.0, minimum=0.05),
             budget_seconds=_number(environ, "FOG_SCHEDULER_BUDGET_SECONDS", 1.0, minimum=0.01),
             seed=int(_number(environ, "FOG_SCHEDULER_SEED", 0, minimum=0)),
-            workers=int(_number(environ, "FOG_FOGJOB_WORKERS", 4, minimum=1)),
+            workers=int(_number(environ, "FOG_FOGJOB_WORKERS", 16, minimum=1)),
             priority_class_prefix=environ.get("FOG_PRIORITY_CLASS_PREFIX", "").strip(),
             tracking=TrackingSettings(
                 backoff_base_seconds=base,

@@ -1,9 +1,15 @@
 """A keyed work queue in the manner of client-go's: dedup, one worker per key, delayed adds.
 
 The FogJob controller's workers take keys (``namespace/name``) from it; watch events and the
-scheduler add keys. A key added while it waits is not queued twice; a key added while a worker
-holds it is queued again when that worker calls ``done``, so two workers never reconcile the
-same job at once. ``add_after`` schedules an add on the running loop (backoff, deadlines).
+scheduler add keys. A key added while it waits is not queued twice (work coalesces per key);
+a key added while a worker holds it is queued again when that worker calls ``done``, so two
+workers never reconcile the same job at once. ``add_after`` schedules an add on the running
+loop (backoff, deadlines).
+
+Two lanes: a key added with ``urgent=True`` is handed out before the ordinary ones. The
+controller uses it for pod events, which finish work already started (a job's status follows
+its pods), so that they do not wait behind a thousand freshly placed jobs whose pods are still
+to be created; a key already waiting in the ordinary lane moves up when it turns urgent.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ from collections.abc import Callable
 
 class WorkQueue:
     def __init__(self, *, on_depth: Callable[[int], None] | None = None) -> None:
-        self._queue: deque[str] = deque()
-        self._dirty: set[str] = set()
+        self._lanes: tuple[deque[str], deque[str]] = (deque(), deque())  # ordinary, urgent
+        self._dirty: dict[str, bool] = {}  # key -> urgent, for keys waiting to be handed out
         self._processing: set[str] = set()
         self._ready = asyncio.Event()
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -24,20 +30,26 @@ class WorkQueue:
         self._closed = False
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return len(self._lanes[0]) + len(self._lanes[1])
 
     def _depth_changed(self) -> None:
         if self._on_depth is not None:
-            self._on_depth(len(self._queue))
+            self._on_depth(len(self))
 
-    def add(self, key: str) -> None:
-        if self._closed or key in self._dirty:
+    def add(self, key: str, *, urgent: bool = False) -> None:
+        if self._closed:
             return
-        self._dirty.add(key)
-        if key not in self._processing:
-            self._queue.append(key)
-            self._depth_changed()
-            self._ready.set()
+        was = self._dirty.get(key)
+        if was is not None and (was or not urgent):
+            return
+        self._dirty[key] = urgent
+        if key in self._processing:
+            return  # queued again by ``done``
+        if was is not None:  # waiting in the ordinary lane: move it up
+            self._lanes[0].remove(key)
+        self._lanes[urgent].append(key)
+        self._depth_changed()
+        self._ready.set()
 
     def add_after(self, key: str, delay: float) -> None:
         """Add ``key`` after ``delay`` seconds; an earlier pending timer for it wins."""
@@ -58,22 +70,23 @@ class WorkQueue:
         self.add(key)
 
     async def get(self) -> str:
-        """The next key; the caller must call ``done(key)`` when finished with it."""
-        while not self._queue:
+        """The next key, urgent ones first; the caller must call ``done(key)`` after."""
+        while not len(self):
             if self._closed:
                 raise asyncio.CancelledError("work queue closed")
             self._ready.clear()
             await self._ready.wait()
-        key = self._queue.popleft()
-        self._dirty.discard(key)
+        key = (self._lanes[1] or self._lanes[0]).popleft()
+        del self._dirty[key]
         self._processing.add(key)
         self._depth_changed()
         return key
 
     def done(self, key: str) -> None:
         self._processing.discard(key)
-        if key in self._dirty:
-            self._queue.append(key)
+        urgent = self._dirty.get(key)
+        if urgent is not None:
+            self._lanes[urgent].append(key)
             self._depth_changed()
             self._ready.set()
 

@@ -198,3 +198,19 @@ async def test_work_queue_add_after_keeps_the_earliest_timer() -> None:
     await queue.close()
     with pytest.raises(asyncio.CancelledError):
         await queue.get()
+
+
+async def test_work_queue_hands_out_urgent_keys_first_and_moves_waiting_keys_up() -> None:
+    queue = WorkQueue()
+    for key in ("ns/a", "ns/b", "ns/c"):
+        queue.add(key)
+    queue.add("ns/c", urgent=True)  # waiting in the ordinary lane: moves up, not duplicated
+    queue.add("ns/d", urgent=True)
+    assert len(queue) == 4
+    assert [await queue.get() for _ in range(4)] == ["ns/c", "ns/d", "ns/a", "ns/b"]
+    queue.add("ns/a", urgent=True)  # held by a worker: comes back urgent on ``done``
+    queue.add("ns/e")
+    queue.done("ns/a")
+    assert await queue.get() == "ns/a"
+    assert await queue.get() == "ns/e"
+    await queue.close()
