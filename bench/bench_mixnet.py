@@ -298,7 +298,7 @@ def zero_loss_rate(
         else:
             bad = rate
             rate = (good + bad) / 2 if good else rate / 2
-        if bad and good and (bad - good) / good < 0.1:
+        if bad and good and (bad - good) / good < 0.05:
             break
     return good, trials
 
@@ -368,8 +368,8 @@ def profile_worker(setup: Setup, count: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sphinx-packets", type=int, default=500)
-    parser.add_argument("--trials", type=int, default=6, help="trials per worker count")
-    parser.add_argument("--pool", type=int, default=16_000, help="distinct packets built")
+    parser.add_argument("--trials", type=int, default=9, help="trials per worker count")
+    parser.add_argument("--pool", type=int, default=48_000, help="distinct packets built")
     args = parser.parse_args()
     info = machine()
     print(
