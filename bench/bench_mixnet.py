@@ -186,6 +186,8 @@ def start_node(
         f"--workers={workers}",
         "--min-delay-us=0",
         "--queue-capacity=200000",
+        # The keys are for epoch 0: start epoch 0 now.
+        f"--epoch-genesis={int(time.time())}",
     ]
     handle = log.open("ab")
     process = subprocess.Popen(

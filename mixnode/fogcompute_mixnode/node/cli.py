@@ -3,6 +3,8 @@
     fog-mixnode keygen --key-file node.key --epochs 0 1 --port 9001 --layer 0
         writes the private keys (0600) and prints the node's public directory entry (JSON)
     fog-mixnode run --key-file node.key --directory dir.json --port 9001 --workers 2
+        serves the live epochs' keys (current, next, previous during --epoch-grace-seconds);
+        keys appended to the key file are picked up at the next epoch boundary
 
 Sits on top of ``supervising``. Parses flags into ``NodeSettings`` and nothing more.
 """
@@ -50,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--loop-rate", type=float, default=0.0, help="loops per second, whole node")
     run.add_argument("--loop-delay-mean-us", type=int, default=1_000)
     run.add_argument("--expected-per-epoch", type=int, default=1_000_000)
+    run.add_argument("--epoch-seconds", type=float, default=3600.0, help="key epoch length")
+    run.add_argument(
+        "--epoch-genesis", type=float, default=0.0, help="unix seconds at which epoch 0 starts"
+    )
+    run.add_argument(
+        "--epoch-grace-seconds",
+        type=float,
+        default=60.0,
+        help="how long the previous epoch's key is kept after a boundary",
+    )
     return parser
 
 
@@ -82,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         loop_rate=args.loop_rate,
         loop_delay_mean_us=args.loop_delay_mean_us,
         expected_per_epoch=args.expected_per_epoch,
+        epoch_seconds=args.epoch_seconds,
+        epoch_genesis=args.epoch_genesis,
+        epoch_grace_s=args.epoch_grace_seconds,
     )
     try:
         settings.check()

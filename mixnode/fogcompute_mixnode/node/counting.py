@@ -3,7 +3,9 @@
 Workers count with plain integers on the hot path (no locks, no shared memory) and send a
 snapshot to the parent every half second and on exit; the parent sums the latest snapshot of
 every worker, so ``/metrics`` shows node totals. A dead worker's last snapshot is kept, so
-counters never go backwards.
+counters never go backwards. Key rotation (``rotating``) reports through the same snapshot:
+its reload counter is summed, and the key epoch and live key count are gauges over the live
+workers (the newest epoch, and the fewest keys any worker holds).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ NODE_DROP_REASONS: Final = (
     "internal_error",
 )
 ALL_DROP_REASONS: Final = tuple(DROP_REASONS) + NODE_DROP_REASONS
+KEY_RELOAD_RESULTS: Final = ("ok", "error")
 
 COUNTERS: Final = {
     "received": "Datagrams received on the mixnet port",
@@ -44,7 +47,12 @@ class WorkerStats:
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     dropped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ALL_DROP_REASONS, 0))
+    key_reloads: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(KEY_RELOAD_RESULTS, 0)
+    )
     queue_depth: int = 0
+    key_epoch: int = -1
+    live_keys: int = 0
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
@@ -54,6 +62,9 @@ class WorkerStats:
             "counts": dict(self.counts),
             "dropped": dict(self.dropped),
             "queue": self.queue_depth,
+            "key_reloads": dict(self.key_reloads),
+            "key_epoch": self.key_epoch,
+            "live_keys": self.live_keys,
         }
 
 
@@ -77,9 +88,19 @@ class NodeTotals:
         return total
 
     def queue_depth(self) -> int:
-        return sum(
-            int(str(s.get("queue", 0))) for w, s in self.snapshots.items() if w in self.alive
-        )
+        return sum(self._alive_values("queue"))
+
+    def key_epoch(self) -> int | None:
+        """The newest current epoch any live worker has rotated to (None before the first)."""
+        epochs = [e for e in self._alive_values("key_epoch") if e >= 0]
+        return max(epochs) if epochs else None
+
+    def live_keys(self) -> int:
+        """The fewest epoch keys any live worker holds: a lagging worker shows here."""
+        return min(self._alive_values("live_keys"), default=0)
+
+    def _alive_values(self, name: str) -> list[int]:
+        return [int(str(s.get(name, 0))) for w, s in self.snapshots.items() if w in self.alive]
 
 
 class TotalsCollector:
@@ -109,6 +130,26 @@ class TotalsCollector:
             "fog_mixnode_queue_depth",
             "Packets waiting in the delay heaps",
             value=totals.queue_depth(),
+        )
+        reloads = CounterMetricFamily(
+            "fog_mixnode_key_reloads",
+            "Key file reloads at epoch boundaries, by result",
+            labels=["result"],
+        )
+        for result in KEY_RELOAD_RESULTS:
+            reloads.add_metric([result], totals.total("key_reloads", result))
+        yield reloads
+        epoch = GaugeMetricFamily(
+            "fog_mixnode_key_epoch", "The node's key epoch, by state", labels=["state"]
+        )
+        current = totals.key_epoch()
+        if current is not None:
+            epoch.add_metric(["current"], current)
+        yield epoch
+        yield GaugeMetricFamily(
+            "fog_mixnode_live_keys",
+            "Epoch keys held (current, next, previous in grace), fewest over workers",
+            value=totals.live_keys(),
         )
         yield GaugeMetricFamily(
             "fog_mixnode_workers_ready",

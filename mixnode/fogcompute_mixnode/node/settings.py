@@ -1,13 +1,16 @@
 """The daemon's settings: one frozen value built by the CLI and handed to every worker.
 
 Sits between ``cli`` (which parses flags) and ``supervising``/``working``. Holds paths, never
-key material: each worker reads the key file itself, once.
+key material: each worker reads the key file itself, at start and again (if it changed) at
+every key-epoch boundary.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from fogcompute_mixnode.node.epochs import EpochClock
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,14 @@ class NodeSettings:
     expected_per_epoch: int = 1_000_000
     socket_buffer_bytes: int = 8 * 1024 * 1024
     stats_interval_s: float = 0.5
+    epoch_seconds: float = 3600.0
+    epoch_genesis: float = 0.0
+    epoch_grace_s: float = 60.0
+
+    def epoch_clock(self) -> EpochClock:
+        return EpochClock(
+            epoch_seconds=self.epoch_seconds, genesis=self.epoch_genesis, grace_s=self.epoch_grace_s
+        )
 
     def check(self) -> None:
         """Raise ValueError naming the flag and the fix for any inconsistent value."""
@@ -46,3 +57,4 @@ class NodeSettings:
             raise ValueError(f"--loop-rate must be >= 0 (0 disables loops), got {self.loop_rate}")
         if not 0 < self.port < 65536:
             raise ValueError(f"--port must be 1..65535, got {self.port}")
+        self.epoch_clock()  # raises naming --epoch-seconds or --epoch-grace-seconds

@@ -1,6 +1,8 @@
 """One worker process of the daemon: keys, Sphinx processor, socket, heap, cover, stats.
 
-Started by ``supervising`` (one per core). Reads the key file once, binds the shared port,
+Started by ``supervising`` (one per core). Reads the key file at start (a bad one stops the
+worker) and hands it to ``rotating``, which keeps only the live epochs' keys and re-reads the
+file at epoch boundaries. Binds the shared port,
 serves until SIGTERM/SIGINT or until the parent goes away (its pipe closes), and reports
 counter snapshots to the parent over that pipe. Never logs key material or packet contents.
 """
@@ -20,7 +22,9 @@ from fogcompute_mixnode.node.counting import WorkerStats
 from fogcompute_mixnode.node.covering import LoopCover
 from fogcompute_mixnode.node.datagrams import DatagramPump, bind_reuseport
 from fogcompute_mixnode.node.delaying import DelayHeap
+from fogcompute_mixnode.node.epochs import wall_clock
 from fogcompute_mixnode.node.handling import Delays, LoopIdentity, PacketHandler
+from fogcompute_mixnode.node.rotating import KeyRotator
 from fogcompute_mixnode.node.settings import NodeSettings
 from fogcompute_mixnode.sampling import ExponentialSampler
 from fogcompute_mixnode.sphinx import PACKET_SIZE, ReplayFilter, SphinxNode
@@ -58,11 +62,20 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
     keys = read_node_keys(settings.key_file)
     directory = load_directory(settings.directory_file)
     processor = SphinxNode(
-        keys=keys.epoch_keys,
+        keys=(),
         replay=ReplayFilter(expected_per_epoch=settings.expected_per_epoch),
         max_delay_us=settings.max_delay_us,
     )
     stats = WorkerStats()
+    rotator = KeyRotator(
+        processor=processor,
+        keys=keys,
+        key_file=settings.key_file,
+        epochs=settings.epoch_clock(),
+        clock=wall_clock,
+        stats=stats,
+    )
+    rotator.start(loop)
     counts = stats.counts
     sock = bind_reuseport(
         host=settings.host, port=settings.port, buffer_bytes=settings.socket_buffer_bytes
@@ -112,7 +125,7 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
         index,
         keys.node_id.hex()[:16],
         settings.port,
-        ",".join(str(k.epoch) for k in keys.epoch_keys),
+        ",".join(str(e) for e in processor.epochs),
     )
     _send(conn, {"ready": True, **stats.snapshot()})
     while not stop.is_set():
@@ -122,6 +135,7 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
         _send(conn, stats.snapshot())
     if cover is not None:
         cover.stop()
+    rotator.stop()
     pump.stop(loop)
     heap.close()
     loop.remove_reader(conn.fileno())

@@ -160,6 +160,8 @@ def start_nodes(net: Mixnet, *, loop_rate: float, workers: list[int]) -> None:
             f"--loop-rate={loop_rate}",
             "--loop-delay-mean-us=1000",
             "--max-delay-us=100000",
+            # The keys are for epoch 0: start epoch 0 now, so it is live for the next hour.
+            f"--epoch-genesis={int(time.time())}",
         ]
         with log.open("wb") as handle:
             process = subprocess.Popen(
