@@ -120,16 +120,18 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
 
 def down(state_dir: Path) -> int:
     pidfile = state_dir / "up.pid"
+    stopped: list[str] = []
     if pidfile.exists():
         try:
             os.kill(int(pidfile.read_text()), signal.SIGTERM)
         except (ProcessLookupError, ValueError):
             pidfile.unlink(missing_ok=True)
         else:  # let `up` stop its own processes; anything it leaves is stopped below
+            stopped.append("make up")
             deadline = time.monotonic() + 30
             while pidfile.exists() and time.monotonic() < deadline:
                 time.sleep(0.2)
-    stopped = kill_stale(state_dir.resolve())
+    stopped += kill_stale(state_dir.resolve())
     print(f"fog-compute: stopped {', '.join(stopped) or 'nothing (was not running)'}")
     return 0
 
