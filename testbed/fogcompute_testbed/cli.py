@@ -87,7 +87,10 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
     (state_dir / "up.pid").write_text(str(os.getpid()))
     plane = None
     try:
-        print("fog-compute: starting the control plane (the first run builds it: about 10 minutes)", flush=True)
+        print(
+            "fog-compute: starting the control plane (the first run builds it: about 10 minutes)",
+            flush=True,
+        )
         plane = ControlPlane.from_environment(
             state_dir=state_dir, nodes=default_nodes(nodes=nodes, edge_nodes=edge_nodes)
         )
