@@ -38,7 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fogcompute_mixnode.delivering import DROP_RECIPIENT
-from fogcompute_mixnode.directory import Directory, NodeEntry, save_directory
+from fogcompute_mixnode.directory import (
+    Directory,
+    EpochClock,
+    NodeEntry,
+    keygen_epochs,
+    save_directory,
+)
 from fogcompute_mixnode.keyfiles import NodeKeys, generate_node_keys, write_node_keys
 from fogcompute_mixnode.sphinx import PACKET_SIZE, PathHop, backends, build_forward_packet
 
@@ -128,6 +134,7 @@ class Setup:
     port: int
     keys: NodeKeys
     sink_keys: NodeKeys
+    clock: EpochClock
 
 
 class Sink:
@@ -173,7 +180,7 @@ def scrape(port: int) -> dict[str, float]:
 
 
 def start_node(
-    *, key_file: Path, directory: Path, port: int, workers: int, log: Path
+    *, key_file: Path, directory: Path, port: int, workers: int, clock: EpochClock, log: Path
 ) -> tuple[subprocess.Popen[bytes], int]:
     metrics_port = free_port(socket.SOCK_STREAM)
     command = [
@@ -186,8 +193,9 @@ def start_node(
         f"--workers={workers}",
         "--min-delay-us=0",
         "--queue-capacity=200000",
-        # The keys are for epoch 0: start epoch 0 now.
-        f"--epoch-genesis={int(time.time())}",
+        # The clock the keys and the pre-built packets were made for.
+        f"--epoch-seconds={clock.epoch_seconds}",
+        f"--epoch-genesis={clock.genesis}",
     ]
     handle = log.open("ab")
     process = subprocess.Popen(
@@ -220,6 +228,7 @@ def trial(*, setup: Setup, workers: int, rate: float) -> dict[str, float]:
         directory=directory_file,
         port=setup.port,
         workers=workers,
+        clock=setup.clock,
         log=setup.root / "node.log",
     )
     try:
@@ -256,7 +265,6 @@ def trial(*, setup: Setup, workers: int, rate: float) -> dict[str, float]:
 def _directory(setup: Setup, sink_port: int) -> Directory:
     keys, sink = setup.keys, setup.sink_keys
     return Directory(
-        epoch=0,
         nodes=(
             NodeEntry(
                 node_id=keys.node_id,
@@ -399,14 +407,21 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-mixnet-") as tmp:
         root = Path(tmp)
-        keys, sink_keys = generate_node_keys([0]), generate_node_keys([0])
+        # Packets are pre-built for one epoch, so start the clock now: that epoch stays
+        # current for the next hour, whatever the wall-clock time of the run.
+        clock = EpochClock(genesis=float(int(time.time())))
+        now = time.time()
+        epochs, epoch = keygen_epochs(None, clock=clock, now=now), clock.current(now)
+        keys, sink_keys = generate_node_keys(epochs), generate_node_keys(epochs)
         write_node_keys(keys, root / "node.key")
         path = [
-            PathHop(node_id=keys.node_id, public_key=keys.public_keys()[0], epoch=0, delay_us=0),
+            PathHop(
+                node_id=keys.node_id, public_key=keys.public_keys()[epoch], epoch=epoch, delay_us=0
+            ),
             PathHop(
                 node_id=sink_keys.node_id,
-                public_key=sink_keys.public_keys()[0],
-                epoch=0,
+                public_key=sink_keys.public_keys()[epoch],
+                epoch=epoch,
                 delay_us=0,
             ),
         ]
@@ -420,6 +435,7 @@ def main() -> int:
             port=free_port(socket.SOCK_DGRAM),
             keys=keys,
             sink_keys=sink_keys,
+            clock=clock,
         )
         results = {}
         for workers in (1, 2):

@@ -7,8 +7,10 @@
     fogctl reply   --key-file me.key --directory dir.json --store ./inbox --message-id <hex>
                    --text answer
 
-Sits on top of the client package; parses flags and prints one JSON object per event on
-stdout (logs go to stderr as key=value). Message bodies are never logged.
+``mailbox``, ``send`` and ``reply`` take the daemon's ``--epoch-seconds``/``--epoch-genesis``
+and build every packet and SURB for the current epoch. Sits on top of the client package;
+parses flags and prints one JSON object per event on stdout (logs go to stderr as
+key=value). Message bodies are never logged.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fogcompute_mixnode.client.running import run_mailbox, run_reply, run_send
+from fogcompute_mixnode.directory import add_epoch_flags
 from fogcompute_mixnode.keyfiles import generate_mailbox_keys, write_mailbox_keys
 from fogcompute_mixnode.logconfig import configure_logging
 
@@ -29,6 +32,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--directory", type=Path, required=True, help="directory JSON/YAML")
     parser.add_argument("--hop-delay-mean-us", type=float, default=1_000.0)
     parser.add_argument("--max-delay-us", type=int, default=2_000_000)
+    add_epoch_flags(parser)  # the daemon's flags and defaults: packets use the current epoch
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ from fogcompute_mixnode.client.inboxes import Inbox, InboxProtocol
 from fogcompute_mixnode.client.packets import PacketFactory
 from fogcompute_mixnode.client.storing import MailboxStore
 from fogcompute_mixnode.client.streams import LoopixClient, Outgoing, StreamRates
-from fogcompute_mixnode.directory import Address, Directory, load_directory
+from fogcompute_mixnode.directory import Address, Directory, epoch_clock_from, load_directory
 from fogcompute_mixnode.keyfiles import MailboxKeys, read_mailbox_keys
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def _emit(event: str, **fields: Any) -> None:
 def _factory(args: argparse.Namespace, directory: Directory) -> PacketFactory:
     return PacketFactory(
         directory=directory,
+        epochs=epoch_clock_from(args),
         hop_delay_mean_us=args.hop_delay_mean_us,
         max_delay_us=args.max_delay_us,
     )

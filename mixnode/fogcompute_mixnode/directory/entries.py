@@ -51,9 +51,11 @@ class RecipientEntry:
 
 @dataclass(frozen=True)
 class Directory:
-    """The whole table for one key epoch, with lookups by id."""
+    """The whole table, with lookups by id; each node lists its public key per key epoch.
 
-    epoch: int
+    Which epoch a packet is built for comes from the epoch clock (``epochs``), never from here.
+    """
+
     nodes: tuple[NodeEntry, ...]
     recipients: tuple[RecipientEntry, ...] = ()
     _by_node: dict[bytes, NodeEntry] = field(init=False, repr=False, compare=False)

@@ -1,10 +1,11 @@
 """Reading and writing the directory file (JSON, or YAML by suffix).
 
 Sits at the edge of the directory package: turns a file into ``Directory`` values, naming the
-field and the fix in every error. Ids and keys are hex strings in the file.
+field and the fix in every error. Ids and keys are hex strings in the file. A top-level
+``"epoch"`` (written by older versions) is accepted and ignored: the current epoch comes from
+the epoch clock (``--epoch-seconds``/``--epoch-genesis``).
 
-    {"epoch": 0,
-     "nodes": [{"id": "<64 hex>", "host": "127.0.0.1", "port": 9001, "layer": 0,
+    {"nodes": [{"id": "<64 hex>", "host": "127.0.0.1", "port": 9001, "layer": 0,
                 "public_keys": {"0": "<64 hex>"}}],
      "recipients": [{"id": "<64 hex>", "host": "127.0.0.1", "port": 9101,
                      "public_key": "<64 hex>"}]}
@@ -67,15 +68,12 @@ def parse_directory(document: dict[str, Any]) -> Directory:
                 public_key=_hex(raw.get("public_key"), where=f"{where}.public_key", size=32),
             )
         )
-    return Directory(
-        epoch=int(document.get("epoch", 0)), nodes=tuple(nodes), recipients=tuple(recipients)
-    )
+    return Directory(nodes=tuple(nodes), recipients=tuple(recipients))
 
 
 def render_directory(directory: Directory) -> dict[str, Any]:
     """The JSON-ready document for ``directory`` (the inverse of ``parse_directory``)."""
     return {
-        "epoch": directory.epoch,
         "nodes": [
             {
                 "id": n.node_id.hex(),

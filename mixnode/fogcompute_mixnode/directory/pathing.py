@@ -16,6 +16,18 @@ from fogcompute_mixnode.sampling import ExponentialSampler
 from fogcompute_mixnode.sphinx import MAX_HOPS, PathHop
 
 
+class MissingEpochKeyError(ValueError):
+    """A node on the route publishes no key for the epoch a packet is being built for."""
+
+    def __init__(self, *, node_id: bytes, epoch: int) -> None:
+        super().__init__(
+            f"node {node_id.hex()[:16]} publishes no key for epoch {epoch}; "
+            "regenerate the directory with that epoch's keys"
+        )
+        self.node_id = node_id
+        self.epoch = epoch
+
+
 class Chooser(Protocol):
     """Picks one element of a non-empty sequence (``secrets.SystemRandom`` fits)."""
 
@@ -34,15 +46,15 @@ def choose_route(directory: Directory, *, chooser: Chooser | None = None) -> lis
 def to_path(
     route: Sequence[NodeEntry], *, epoch: int, delays: ExponentialSampler, max_delay_us: int
 ) -> list[PathHop]:
-    """The hops a packet builder needs, each with a sampled delay capped at ``max_delay_us``."""
+    """The hops a packet builder needs, each with a sampled delay capped at ``max_delay_us``.
+
+    Raises ``MissingEpochKeyError`` when a node on ``route`` has no public key for ``epoch``.
+    """
     hops = []
     for entry in route:
         key = entry.public_keys.get(epoch)
         if key is None:
-            raise ValueError(
-                f"node {entry.node_id.hex()[:16]} publishes no key for epoch {epoch}; "
-                "regenerate the directory with that epoch's keys"
-            )
+            raise MissingEpochKeyError(node_id=entry.node_id, epoch=epoch)
         delay_us = min(int(delays.sample()), max_delay_us)
         hops.append(PathHop(node_id=entry.node_id, public_key=key, epoch=epoch, delay_us=delay_us))
     return hops

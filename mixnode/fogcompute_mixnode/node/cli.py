@@ -1,7 +1,8 @@
 """``fog-mixnode``: run a mixnode, or generate its key file.
 
-    fog-mixnode keygen --key-file node.key --epochs 0 1 --port 9001 --layer 0
-        writes the private keys (0600) and prints the node's public directory entry (JSON)
+    fog-mixnode keygen --key-file node.key --port 9001 --layer 0 [--epochs 5 6]
+        writes the private keys (0600) and prints the node's public directory entry (JSON);
+        --epochs defaults to the current and next epoch of --epoch-seconds/--epoch-genesis
     fog-mixnode run --key-file node.key --directory dir.json --port 9001 --workers 2
         serves the live epochs' keys (current, next, previous during --epoch-grace-seconds);
         keys appended to the key file are picked up at the next epoch boundary
@@ -19,6 +20,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from fogcompute_mixnode.directory import (
+    add_epoch_flags,
+    epoch_clock_from,
+    keygen_epochs,
+    wall_clock,
+)
 from fogcompute_mixnode.keyfiles import generate_node_keys, write_node_keys
 from fogcompute_mixnode.logconfig import configure_logging
 from fogcompute_mixnode.node.settings import NodeSettings
@@ -33,7 +40,10 @@ def _parser() -> argparse.ArgumentParser:
 
     keygen = commands.add_parser("keygen", help="write a key file, print the directory entry")
     keygen.add_argument("--key-file", type=Path, required=True)
-    keygen.add_argument("--epochs", type=int, nargs="+", default=[0])
+    keygen.add_argument(
+        "--epochs", type=int, nargs="+", help="default: the clock's current and next epochs"
+    )
+    add_epoch_flags(keygen)
     keygen.add_argument("--host", default="127.0.0.1")
     keygen.add_argument("--port", type=int, required=True)
     keygen.add_argument("--layer", type=int, default=0)
@@ -52,34 +62,49 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--loop-rate", type=float, default=0.0, help="loops per second, whole node")
     run.add_argument("--loop-delay-mean-us", type=int, default=1_000)
     run.add_argument("--expected-per-epoch", type=int, default=1_000_000)
-    run.add_argument("--epoch-seconds", type=float, default=3600.0, help="key epoch length")
-    run.add_argument(
-        "--epoch-genesis", type=float, default=0.0, help="unix seconds at which epoch 0 starts"
-    )
-    run.add_argument(
-        "--epoch-grace-seconds",
-        type=float,
-        default=60.0,
-        help="how long the previous epoch's key is kept after a boundary",
-    )
+    add_epoch_flags(run, grace=True)
     return parser
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    try:
+        clock = epoch_clock_from(args)
+    except ValueError as error:
+        log.error("event=bad_settings error=%r", str(error))
+        return 2
+    now = wall_clock()
+    epochs = keygen_epochs(args.epochs, clock=clock, now=now)
+    if not epochs or min(epochs) < 0:
+        log.error(
+            "event=bad_settings error='no epochs >= 0 to generate keys for' epochs=%s "
+            "fix='pass --epochs, or an --epoch-genesis in the past'",
+            list(epochs),
+        )
+        return 2
+    keys = generate_node_keys(epochs)
+    write_node_keys(keys, args.key_file)
+    entry = {
+        "id": keys.node_id.hex(),
+        "host": args.host,
+        "port": args.port,
+        "layer": args.layer,
+        "public_keys": {str(e): k.hex() for e, k in keys.public_keys().items()},
+    }
+    print(json.dumps(entry))
+    log.info(
+        "event=keygen key_file=%s epochs=%s current_epoch=%d",
+        args.key_file,
+        ",".join(str(e) for e in epochs),
+        clock.current(now),
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging()
     if args.command == "keygen":
-        keys = generate_node_keys(args.epochs)
-        write_node_keys(keys, args.key_file)
-        entry = {
-            "id": keys.node_id.hex(),
-            "host": args.host,
-            "port": args.port,
-            "layer": args.layer,
-            "public_keys": {str(e): k.hex() for e, k in keys.public_keys().items()},
-        }
-        print(json.dumps(entry))
-        return 0
+        return _keygen(args)
     settings = NodeSettings(
         key_file=args.key_file,
         directory_file=args.directory,

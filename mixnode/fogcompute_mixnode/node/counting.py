@@ -38,6 +38,7 @@ COUNTERS: Final = {
     "cover_dropped": "Drop cover packets absorbed at this exit",
     "loops_sent": "Loop cover packets this node sent",
     "loops_returned": "Loop cover packets that came back to this node",
+    "loops_skipped": "Loop cover packets not built: the directory lacks a current-epoch key",
 }
 
 

@@ -4,6 +4,11 @@ Sits beside packet handling in each worker. Each loop is a packet through one ra
 layer and back to this node, whose handler recognises it by the node's id as recipient and a
 secret per-process token; sent and returned loops are counted so reliability can be measured
 later. Timing comes from an ``ExponentialSampler`` over ``secrets`` (unpredictable).
+
+Every loop is built for the epoch clock's current epoch with the directory's public keys for
+that epoch (this node's own hop included), so loops follow key rotation. When some hop has no
+key for the current epoch the loop is skipped: counted as ``loops_skipped`` and logged once
+per epoch, not once per tick.
 """
 
 from __future__ import annotations
@@ -13,11 +18,19 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from fogcompute_mixnode.directory import Address, Directory, choose_route, to_path
-from fogcompute_mixnode.keyfiles import NodeKeys
+from fogcompute_mixnode.directory import (
+    Address,
+    Clock,
+    Directory,
+    EpochClock,
+    MissingEpochKeyError,
+    choose_route,
+    to_path,
+    wall_clock,
+)
 from fogcompute_mixnode.node.counting import WorkerStats
 from fogcompute_mixnode.sampling import ExponentialSampler, interval_sampler
-from fogcompute_mixnode.sphinx import MAX_HOPS, PathHop, build_forward_packet
+from fogcompute_mixnode.sphinx import MAX_HOPS, NodeId, PathHop, build_forward_packet
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +42,22 @@ class LoopCover:
         self,
         *,
         rate_per_s: float,
-        keys: NodeKeys,
+        node_id: NodeId,
         directory: Directory,
+        epochs: EpochClock,
         token: bytes,
         hop_delays: ExponentialSampler,
         max_delay_us: int,
         send: Callable[[bytes, Address], None],
         stats: WorkerStats,
+        clock: Clock = wall_clock,
     ) -> None:
         self._intervals = interval_sampler(rate_per_s=rate_per_s)
-        self._keys = keys
+        self._node_id = node_id
         self._directory = directory
+        self._epochs = epochs
+        self._clock = clock
+        self._skip_logged: set[int] = set()
         self._token = token
         self._hop_delays = hop_delays
         self._max_delay_us = max_delay_us
@@ -56,24 +74,45 @@ class LoopCover:
             self._handle = None
 
     def build_loop(self) -> tuple[bytes, Address]:
-        """One loop packet and the address of its first hop."""
-        epoch = self._directory.epoch
+        """One loop packet for the current epoch and the address of its first hop.
+
+        Raises ``MissingEpochKeyError`` when the directory lacks a current-epoch key for a hop.
+        """
+        epoch = self._epochs.current(self._clock())
+        own = self._directory.node(self._node_id)
+        own_key = None if own is None else own.public_keys.get(epoch)
+        if own_key is None:
+            raise MissingEpochKeyError(node_id=self._node_id, epoch=epoch)
         route = choose_route(self._directory)[: MAX_HOPS - 1]
         path = to_path(route, epoch=epoch, delays=self._hop_delays, max_delay_us=self._max_delay_us)
-        own_key = self._keys.public_keys()[epoch]
-        path.append(
-            PathHop(node_id=self._keys.node_id, public_key=own_key, epoch=epoch, delay_us=0)
-        )
+        path.append(PathHop(node_id=self._node_id, public_key=own_key, epoch=epoch, delay_us=0))
         message = self._token + secrets.token_bytes(16)
-        packet = build_forward_packet(path=path, recipient=self._keys.node_id, message=message)
+        packet = build_forward_packet(path=path, recipient=self._node_id, message=message)
         return packet, route[0].address
+
+    def send_one(self) -> bool:
+        """Build and send one loop; False (counted, logged once per epoch) if skipped."""
+        try:
+            packet, address = self.build_loop()
+        except MissingEpochKeyError as missing:
+            self._stats.counts["loops_skipped"] += 1
+            if missing.epoch not in self._skip_logged:
+                self._skip_logged.add(missing.epoch)
+                log.warning(
+                    "event=loop_skipped reason=no_key_in_directory epoch=%d node=%s "
+                    "fix='publish every node's key for epoch %d in the directory'",
+                    missing.epoch,
+                    missing.node_id.hex()[:16],
+                    missing.epoch,
+                )
+            return False
+        self._send(packet, address)
+        self._stats.counts["loops_sent"] += 1
+        return True
 
     def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            packet, address = self.build_loop()
-        except Exception:  # a directory without our epoch must not stop the worker
+            self.send_one()
+        except Exception:  # an unbuildable loop must not stop the worker
             log.exception("event=loop_build_failed")
-        else:
-            self._send(packet, address)
-            self._stats.counts["loops_sent"] += 1
         self._handle = loop.call_later(self._intervals.sample(), self._tick, loop)

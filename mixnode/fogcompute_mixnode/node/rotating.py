@@ -1,12 +1,13 @@
 """Key-epoch rotation inside one worker: load new keys, drop dead epochs, on one timer.
 
 Sits beside packet handling in each worker (started by ``working``). At every instant the live
-set of ``epochs.EpochClock`` changes (an epoch boundary, or the end of a grace period) one timer
-fires: the key file is re-read if its mtime changed (so an operator can append the next epochs'
-keys), keys for live epochs the processor lacks are added, and every epoch no longer live is
-dropped with its replay Bloom filter (``SphinxNode.drop_epoch``); packets for it then drop as
-``unknown_epoch``. A key file that fails to load keeps the keys already held, is logged and
-counted (``result="error"``), and never stops the worker. Never logs key material.
+set of ``directory.epochs.EpochClock`` changes (an epoch boundary, or the end of a grace
+period) one timer fires: the key file is re-read if its mtime changed (so an operator can
+append the next epochs' keys), keys for live epochs the processor lacks are added, and every
+epoch no longer live is dropped with its replay Bloom filter (``SphinxNode.drop_epoch``);
+packets for it then drop as ``unknown_epoch``. A key file that fails to load keeps the keys
+already held, is logged and counted (``result="error"``), and never stops the worker. Never
+logs key material.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
+from fogcompute_mixnode.directory.epochs import Clock, EpochClock
 from fogcompute_mixnode.keyfiles import NodeKeys, read_node_keys
 from fogcompute_mixnode.node.counting import WorkerStats
-from fogcompute_mixnode.node.epochs import Clock, EpochClock
 from fogcompute_mixnode.sphinx import EpochKey
 
 log = logging.getLogger(__name__)

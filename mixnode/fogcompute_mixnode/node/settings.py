@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fogcompute_mixnode.node.epochs import EpochClock
+from fogcompute_mixnode.directory.epochs import EpochClock
 
 
 @dataclass(frozen=True)

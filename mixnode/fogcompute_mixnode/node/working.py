@@ -16,13 +16,13 @@ import signal
 from multiprocessing.connection import Connection
 
 from fogcompute_mixnode.directory import load_directory
+from fogcompute_mixnode.directory.epochs import wall_clock
 from fogcompute_mixnode.keyfiles import read_node_keys
 from fogcompute_mixnode.logconfig import configure_logging
 from fogcompute_mixnode.node.counting import WorkerStats
 from fogcompute_mixnode.node.covering import LoopCover
 from fogcompute_mixnode.node.datagrams import DatagramPump, bind_reuseport
 from fogcompute_mixnode.node.delaying import DelayHeap
-from fogcompute_mixnode.node.epochs import wall_clock
 from fogcompute_mixnode.node.handling import Delays, LoopIdentity, PacketHandler
 from fogcompute_mixnode.node.rotating import KeyRotator
 from fogcompute_mixnode.node.settings import NodeSettings
@@ -110,8 +110,9 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
     if settings.loop_rate > 0:
         cover = LoopCover(
             rate_per_s=settings.loop_rate / settings.workers,
-            keys=keys,
+            node_id=keys.node_id,
             directory=directory,
+            epochs=settings.epoch_clock(),
             token=loop_token,
             hop_delays=ExponentialSampler(mean=settings.loop_delay_mean_us),
             max_delay_us=settings.max_delay_us,

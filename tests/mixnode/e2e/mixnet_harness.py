@@ -2,7 +2,10 @@
 
 Keys and the directory file are written in-process (fast); every node and mailbox is a real
 subprocess of the installed console scripts, each in its own session so a test can kill a
-node (parent and workers) like a crash. Waits are bounded and say what they waited for.
+node (parent and workers) like a crash. Nodes, clients and keys share one epoch clock
+(``Mixnet.clock``, passed as ``--epoch-seconds``/``--epoch-genesis`` to every process); the
+keys cover the clock's current and next epochs, as ``fog-mixnode keygen`` makes them. Waits
+are bounded and say what they waited for.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from fogcompute_mixnode.directory import Directory, NodeEntry, RecipientEntry, save_directory
+from fogcompute_mixnode.directory import (
+    Directory,
+    EpochClock,
+    NodeEntry,
+    RecipientEntry,
+    keygen_epochs,
+    save_directory,
+)
 from fogcompute_mixnode.keyfiles import (
     MailboxKeys,
     generate_mailbox_keys,
@@ -96,6 +106,7 @@ class Mixnet:
     mailbox_keys: MailboxKeys
     sender_keys: MailboxKeys
     node_keys: list[Path]
+    clock: EpochClock
     nodes: list[NodeProc] = field(default_factory=list)
     others: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -107,11 +118,20 @@ class Mixnet:
     def sender_key_file(self) -> Path:
         return self.root / "sender.key"
 
+    def epoch_flags(self) -> list[str]:
+        """The one clock every node and client of this mixnet runs on."""
+        return [
+            f"--epoch-seconds={self.clock.epoch_seconds}",
+            f"--epoch-genesis={self.clock.genesis}",
+        ]
 
-def build_mixnet(root: Path, *, layers: list[int]) -> Mixnet:
+
+def build_mixnet(root: Path, *, layers: list[int], clock: EpochClock | None = None) -> Mixnet:
+    clock = clock if clock is not None else EpochClock()  # the CLIs' default clock
+    epochs = keygen_epochs(None, clock=clock, now=time.time())
     entries, key_files = [], []
     for i, layer in enumerate(layers):
-        keys = generate_node_keys([0])
+        keys = generate_node_keys(epochs)
         path = root / f"node{i}.key"
         write_node_keys(keys, path)
         key_files.append(path)
@@ -133,7 +153,7 @@ def build_mixnet(root: Path, *, layers: list[int]) -> Mixnet:
         )
         for k in (mailbox, sender)
     )
-    directory = Directory(epoch=0, nodes=tuple(entries), recipients=recipients)
+    directory = Directory(nodes=tuple(entries), recipients=recipients)
     save_directory(directory, root / "directory.json")
     return Mixnet(
         root=root,
@@ -142,6 +162,7 @@ def build_mixnet(root: Path, *, layers: list[int]) -> Mixnet:
         mailbox_keys=mailbox,
         sender_keys=sender,
         node_keys=key_files,
+        clock=clock,
     )
 
 
@@ -160,8 +181,7 @@ def start_nodes(net: Mixnet, *, loop_rate: float, workers: list[int]) -> None:
             f"--loop-rate={loop_rate}",
             "--loop-delay-mean-us=1000",
             "--max-delay-us=100000",
-            # The keys are for epoch 0: start epoch 0 now, so it is live for the next hour.
-            f"--epoch-genesis={int(time.time())}",
+            *net.epoch_flags(),
         ]
         with log.open("wb") as handle:
             process = subprocess.Popen(
@@ -193,6 +213,7 @@ def start_mailbox(net: Mixnet, *, auto_reply: str | None = None) -> Path:
         f"--directory={net.directory_file}",
         f"--store={store}",
         "--hop-delay-mean-us=1000",
+        *net.epoch_flags(),
     ]
     if auto_reply is not None:
         command.append(f"--auto-reply={auto_reply}")
@@ -215,6 +236,7 @@ def send_command(net: Mixnet, *extra: str) -> list[str]:
         f"--to={net.mailbox_keys.recipient_id.hex()}",
         f"--identity={net.sender_key_file}",
         "--hop-delay-mean-us=1000",
+        *net.epoch_flags(),
         *extra,
     ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fogcompute_mixnode.node.epochs import EpochClock
+from fogcompute_mixnode.directory.epochs import EpochClock
 
 CLOCK = EpochClock(epoch_seconds=100.0, genesis=1_000.0, grace_s=10.0)
 

@@ -66,7 +66,6 @@ def packet(tag: int) -> bytes:
 
 
 DIRECTORY = Directory(
-    epoch=0,
     nodes=(NodeEntry(node_id=NEXT, host="127.0.0.1", port=7002, layer=1, public_keys={}),),
     recipients=(
         RecipientEntry(recipient_id=MAILBOX, host="127.0.0.1", port=7100, public_key=b"k" * 32),

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from fogcompute_mixnode.directory.epochs import EpochClock
 from fogcompute_mixnode.keyfiles import NodeKeys, generate_node_keys, write_node_keys
 from fogcompute_mixnode.node import WorkerStats
 from fogcompute_mixnode.node.counting import NodeTotals, TotalsCollector
-from fogcompute_mixnode.node.epochs import EpochClock
 from fogcompute_mixnode.node.rotating import KeyRotator
 from fogcompute_mixnode.sphinx import (
     Deliver,
