@@ -18,6 +18,13 @@ want=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok he
 have_all() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
 if have_all; then echo "$bin"; exit 0; fi
 
+# Go's tarball install lives outside the default PATH of a non-login shell: look there too
+# (FOG_GO_DIRS overrides where).
+if ! command -v go >/dev/null; then
+  for d in ${FOG_GO_DIRS-/usr/local/go/bin $HOME/go/bin /usr/lib/go/bin}; do
+    [ -x "$d/go" ] && { export PATH="$d:$PATH"; break; }
+  done
+fi
 command -v go >/dev/null || { echo "build-tools: 'go' not found on PATH; install Go >= 1.26 (https://go.dev/dl) and retry" >&2; exit 1; }
 mkdir -p "$bin.partial" "$(dirname "$log")"
 : >"$log"

@@ -3,6 +3,13 @@
 # Runs before the venv is made, so it uses only bash and the system's package manager.
 set -euo pipefail
 missing=()
+# Go's tarball install lives outside the default PATH of a non-login shell: look there too
+# (FOG_GO_DIRS overrides where).
+if ! command -v go >/dev/null; then
+  for d in ${FOG_GO_DIRS-/usr/local/go/bin $HOME/go/bin /usr/lib/go/bin}; do
+    [ -x "$d/go" ] && { export PATH="$d:$PATH"; break; }
+  done
+fi
 command -v go >/dev/null || missing+=("Go >= 1.26 (go)")
 command -v python3 >/dev/null || missing+=("python3")
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=("python3-venv")

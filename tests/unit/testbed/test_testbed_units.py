@@ -86,7 +86,12 @@ def test_missing_binaries_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_build_script_without_go_says_what_is_missing(tmp_path: Path) -> None:
     bash = shutil.which("bash")
     assert bash is not None
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FOG_CACHE_DIR": str(tmp_path)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "FOG_CACHE_DIR": str(tmp_path),
+        "FOG_GO_DIRS": "",
+    }
     if shutil.which("go", path=env["PATH"]):
         env["PATH"] = str(tmp_path / "empty")
         bash_dir = tmp_path / "empty"
