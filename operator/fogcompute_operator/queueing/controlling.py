@@ -27,6 +27,7 @@ import socket
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -170,7 +171,7 @@ class FogJobController:
         try:
             job = FogJob.model_validate(body)
         except ValidationError as exc:
-            logger.error(f"cannot parse FogJob: {exc}", extra=self._extra(key))
+            await self._reject(key, body, exc)
             return
         self._uids[key] = job.metadata.uid or ""
         pods = await self._pods(key, job)
@@ -189,6 +190,13 @@ class FogJobController:
         self._after(key, job, decision, now=now)
         for note in decision.events:
             self._post(job, note_type=note.type, reason=note.reason, message=note.message)
+
+    async def _reject(self, key: str, body: Obj, exc: ValidationError) -> None:
+        """A FogJob the API server stored but the models refuse: Failed, with the fields named."""
+        rejection = reject_invalid(body, exc, now=self._clock())
+        logger.error(f"invalid FogJob: {rejection.message}", extra=self._extra(key))
+        if rejection.changed:
+            await self._write_status(key, body, rejection.status)
 
     async def _pods(self, key: str, job: FogJob) -> list[PodView]:
         uid = job.metadata.uid or ""
@@ -223,8 +231,12 @@ class FogJobController:
                 self.cache.put_pod(pod)
                 self._metrics.pods_created.inc()
 
-    async def _write_status(self, key: str, body: Obj, decision: Decision) -> None:
-        status = decision.status.model_dump(mode="json", by_alias=True, exclude_none=True)
+    async def _write_status(self, key: str, body: Obj, decision: Decision | Obj) -> None:
+        status = (
+            decision.status.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if isinstance(decision, Decision)
+            else decision
+        )
         try:
             written = await self._api.replace_fogjob_status({**body, "status": status})
         except ConflictError:
@@ -313,3 +325,42 @@ def warm_up() -> bool:
     from fogcompute_operator.scheduling import rounds  # noqa: F401 - imported for its cost
 
     return True
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """The Failed status of a FogJob the models refuse, and whether ``body`` lacks it yet."""
+
+    changed: bool
+    message: str
+    status: Obj
+
+
+def reject_invalid(body: Obj, exc: ValidationError, *, now: datetime) -> Rejection:
+    """The status of a FogJob whose spec the models refuse, and whether it differs from ``body``'s.
+
+    The message names each offending field (at most five) so ``kubectl describe`` says what to fix.
+    """
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+        for error in exc.errors()[:5]
+    ]
+    message = ("invalid FogJob; fix and re-apply: " + "; ".join(problems))[:1024]
+    current = body.get("status") or {}
+    generation = int(body.get("metadata", {}).get("generation") or 0)
+    unchanged = current.get("phase") == "Failed" and any(
+        c.get("type") == "Failed"
+        and c.get("reason") == "InvalidSpec"
+        and c.get("message") == message
+        for c in current.get("conditions") or ()
+    )
+    condition = {
+        "type": "Failed",
+        "status": "True",
+        "reason": "InvalidSpec",
+        "message": message,
+        "lastTransitionTime": now.isoformat().replace("+00:00", "Z"),
+        "observedGeneration": generation,
+    }
+    status = {"phase": "Failed", "observedGeneration": generation, "conditions": [condition]}
+    return Rejection(changed=not unchanged, message=message, status=status)

@@ -259,3 +259,22 @@ async def test_the_event_poster_drops_past_its_limit_and_survives_failures() -> 
     await poster.stop()
     assert failures == 1
     assert sorted(e["reason"] for e in api.events) == ["One", "Two"]
+
+
+async def test_a_job_the_models_refuse_is_failed_with_the_field_named_once(
+    controller_and_api: tuple[FogJobController, FakeKubeApi],
+) -> None:
+    controller, api = controller_and_api
+    invalid = fogjob_body("bad")
+    invalid["spec"]["replicas"] = 99  # past the models' maximum of 16
+    controller.observe_job(None, api.store_job(invalid))
+    await controller.reconcile("ns/bad")
+    status = api.jobs["ns/bad"]["status"]
+    assert status["phase"] == "Failed"
+    (condition,) = status["conditions"]
+    assert (condition["type"], condition["reason"]) == ("Failed", "InvalidSpec")
+    assert "spec.replicas" in condition["message"]
+    assert api.calls["replace_fogjob_status"] == 1
+    await controller.reconcile("ns/bad")  # nothing new to say: no second write
+    assert api.calls["replace_fogjob_status"] == 1
+    assert api.calls["create_pod"] == 0
