@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from fogcompute_testbed.controlplane import ControlPlane, NodeSpec
-from fogcompute_testbed.processes import wait_for
 from fogcompute_testbed.toolchain import repo_root
 from kubernetes import client, config
 from kubernetes.watch.watch import iter_resp_lines
@@ -36,8 +35,6 @@ __all__ = [
     "Watcher",
     "api_client",
     "bench_plane",
-    "create_namespace",
-    "wait_nodes_ready",
 ]
 
 
@@ -58,43 +55,6 @@ def api_client(plane: ControlPlane, *, pool: int = 32) -> client.ApiClient:
     )
     configuration.connection_pool_maxsize = pool
     return client.ApiClient(configuration)
-
-
-def create_namespace(plane: ControlPlane, name: str) -> None:
-    """Create `name` and wait for its default ServiceAccount (pods are refused before it)."""
-    plane.kubectl("create", "namespace", name)
-    wait_for(
-        lambda: (
-            True
-            if plane.kubectl("get", "sa", "default", "-n", name, check=False).returncode == 0
-            else None
-        ),
-        what=f"the default ServiceAccount of namespace {name}",
-        timeout=60,
-    )
-
-
-def wait_nodes_ready(plane: ControlPlane, names: Sequence[str], *, timeout: float = 120) -> None:
-    """Wait until every named node is Ready and has lost the node controller's not-ready taint
-    (kube-scheduler would otherwise skip it)."""
-    wanted = set(names)
-
-    def ready() -> bool | None:
-        items = json.loads(plane.kubectl("get", "nodes", "-o", "json").stdout)["items"]
-        good = {
-            n["metadata"]["name"]
-            for n in items
-            if any(
-                c["type"] == "Ready" and c["status"] == "True"
-                for c in n.get("status", {}).get("conditions", [])
-            )
-            and not any(
-                t["key"].startswith("node.kubernetes.io/") for t in n["spec"].get("taints", [])
-            )
-        }
-        return True if wanted <= good else None
-
-    wait_for(ready, what=f"{len(wanted)} kwok nodes Ready and untainted", timeout=timeout)
 
 
 class CpuMeter:

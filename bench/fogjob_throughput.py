@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from clusters import STATE_DIR, CpuMeter, Watcher, api_client, bench_plane, create_namespace
+from clusters import STATE_DIR, CpuMeter, Watcher, api_client, bench_plane
 from fogcompute_api.fogjobs import ContainerSpec, FogJob, FogJobSpec, ResourceRequest
 from fogcompute_api.meta import GROUP, VERSION
 from fogcompute_api.meta import PLURAL_FOGJOBS as PLURAL
@@ -111,7 +111,7 @@ def run_throughput(*, jobs: Sequence[JobRequest], nodes: Sequence[NodeSnapshot])
         plane.kubectl(
             "wait", "--for=condition=Established", "--timeout=60s", f"crd/{PLURAL}.{GROUP}"
         )
-        create_namespace(plane, NAMESPACE)
+        plane.create_namespace(NAMESPACE)
         operator, problem = _start_operator(plane)
         if problem is not None:
             return {**figures, "throughput_controller": f"controller not available: {problem}"}

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from clusters import Watcher, api_client, create_namespace, wait_nodes_ready
+from clusters import Watcher, api_client
 from fogcompute_operator.scheduling import JobRequest, NodeSnapshot
 from fogcompute_testbed.controlplane import ControlPlane, NodeSpec
 from kubernetes import client
@@ -83,9 +83,9 @@ def place_with_kube_scheduler(
     if blocked:
         taint = f"{NOT_HARVESTABLE_TAINT}=true:NoSchedule"
         plane.kubectl("taint", "nodes", *blocked, taint, "--overwrite")
-    wait_nodes_ready(plane, [s.name for s in specs])
+    plane.wait_nodes_ready([s.name for s in specs])
     namespace = f"{prefix}-pods"
-    create_namespace(plane, namespace)
+    plane.create_namespace(namespace)
     manifests = [
         _pod(job, index=i, slot=slot, prefix=prefix)
         for i, job in enumerate(jobs)

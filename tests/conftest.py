@@ -55,7 +55,7 @@ def crds(control_plane: ControlPlane) -> list[str]:
 def namespace(control_plane: ControlPlane) -> Iterator[str]:
     """A fresh namespace per test, deleted afterwards without waiting."""
     name = f"t-{uuid.uuid4().hex[:10]}"
-    control_plane.kubectl("create", "namespace", name)
+    control_plane.create_namespace(name)
     try:
         yield name
     finally:

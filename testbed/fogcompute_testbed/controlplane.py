@@ -299,32 +299,8 @@ class ControlPlane:
         )
 
     def _wait_healthy(self, nodes: Sequence[NodeSpec]) -> None:
-        def nodes_ready() -> bool | None:
-            self._check_processes()
-            out = self.kubectl("get", "nodes", "-o", "json").stdout
-            items = json.loads(out)["items"]
-            ready = {
-                n["metadata"]["name"]
-                for n in items
-                if any(
-                    c["type"] == "Ready" and c["status"] == "True"
-                    for c in n.get("status", {}).get("conditions", [])
-                )
-            }
-            return True if {n.name for n in nodes} <= ready else None
-
-        wait_for(nodes_ready, what=f"{len(nodes)} kwok nodes to be Ready", timeout=START_TIMEOUT)
-
-        def default_service_account() -> bool | None:
-            self._check_processes()
-            got = self.kubectl("get", "serviceaccount", "default", "-n", "default", check=False)
-            return True if got.returncode == 0 else None
-
-        wait_for(
-            default_service_account,
-            what="kube-controller-manager to create the default ServiceAccount",
-            timeout=START_TIMEOUT,
-        )
+        self.wait_nodes_ready([n.name for n in nodes])
+        self.wait_default_service_account("default")
 
     def _check_processes(self) -> None:
         for proc in self.processes:
@@ -344,6 +320,38 @@ class ControlPlane:
         """Create (or update) fake nodes; kwok marks them Ready."""
         docs = {"apiVersion": "v1", "kind": "List", "items": [_node_manifest(n) for n in nodes]}
         self.kubectl("apply", "-f", "-", input=json.dumps(docs))
+
+    def wait_nodes_ready(self, names: Sequence[str], *, timeout: float = START_TIMEOUT) -> None:
+        """Wait until every named node is Ready and free of the node controller's
+        ``node.kubernetes.io/*`` taints (kube-scheduler skips a node that still has them)."""
+        wanted = set(names)
+
+        def ready() -> bool | None:
+            self._check_processes()
+            items = json.loads(self.kubectl("get", "nodes", "-o", "json").stdout)["items"]
+            good = {n["metadata"]["name"] for n in items if _schedulable(n)}
+            return True if wanted <= good else None
+
+        wait_for(ready, what=f"{len(wanted)} nodes to be Ready and untainted", timeout=timeout)
+
+    def wait_default_service_account(self, namespace: str) -> None:
+        """Wait for kube-controller-manager's default ServiceAccount: pods are refused before it."""
+
+        def exists() -> bool | None:
+            self._check_processes()
+            got = self.kubectl("get", "serviceaccount", "default", "-n", namespace, check=False)
+            return True if got.returncode == 0 else None
+
+        wait_for(
+            exists,
+            what=f"the default ServiceAccount of namespace {namespace}",
+            timeout=START_TIMEOUT,
+        )
+
+    def create_namespace(self, name: str) -> None:
+        """Create ``name`` and wait until pods can be created in it."""
+        self.kubectl("create", "namespace", name)
+        self.wait_default_service_account(name)
 
     def kubectl(
         self,
@@ -415,6 +423,17 @@ class ControlPlane:
         for proc in reversed(self.processes):
             proc.stop()
         self.processes.clear()
+
+
+def _schedulable(node: dict[str, Any]) -> bool:
+    ready = any(
+        c["type"] == "Ready" and c["status"] == "True"
+        for c in node.get("status", {}).get("conditions", [])
+    )
+    tainted = any(
+        t["key"].startswith("node.kubernetes.io/") for t in node["spec"].get("taints", [])
+    )
+    return ready and not tainted
 
 
 def _stage_documents() -> str:

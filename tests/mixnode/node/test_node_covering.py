@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -19,36 +18,10 @@ from fogcompute_mixnode.node.covering import LoopCover
 from fogcompute_mixnode.node.rotating import KeyRotator
 from fogcompute_mixnode.sampling import ExponentialSampler
 from fogcompute_mixnode.sphinx import Deliver, Forward, ReplayFilter, SphinxDrop, SphinxNode
+from node_fakes import FakeClock, FakeLoop
 
 EPOCHS = EpochClock(epoch_seconds=100.0, genesis=1_000.0, grace_s=10.0)
 TOKEN = b"T" * 16
-
-
-@dataclass
-class FakeClock:
-    now: float
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class FakeTimer:
-    def cancel(self) -> None:
-        pass
-
-
-@dataclass
-class FakeLoop:
-    armed: list[tuple[Callable[..., None], tuple[object, ...]]] = field(default_factory=list)
-
-    def call_later(self, delay: float, callback: Callable[..., None], *args: object) -> FakeTimer:
-        self.armed.append((callback, args))
-        return FakeTimer()
-
-    def fire(self) -> None:
-        callback, args = self.armed[-1]
-        callback(*args)
 
 
 @dataclass

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -24,44 +23,11 @@ from fogcompute_mixnode.sphinx import (
     SphinxNode,
     build_forward_packet,
 )
+from node_fakes import FakeClock, FakeLoop
 from prometheus_client import CollectorRegistry, generate_latest
 
 EPOCHS = EpochClock(epoch_seconds=100.0, genesis=0.0, grace_s=10.0)
 RECIPIENT = b"R" * 32
-
-
-@dataclass
-class FakeClock:
-    now: float
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class FakeTimer:
-    cancelled: bool = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-@dataclass
-class FakeLoop:
-    """Records the one pending timer; tests fire it by hand."""
-
-    armed: list[tuple[float, Callable[..., None], tuple[object, ...], FakeTimer]] = field(
-        default_factory=list
-    )
-
-    def call_later(self, delay: float, callback: Callable[..., None], *args: object) -> FakeTimer:
-        timer = FakeTimer()
-        self.armed.append((delay, callback, args, timer))
-        return timer
-
-    def fire(self) -> None:
-        _, callback, args, _ = self.armed[-1]
-        callback(*args)
 
 
 @dataclass
