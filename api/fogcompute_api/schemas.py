@@ -4,8 +4,9 @@
 inlines every ``$ref``, turns ``Optional[X]`` into a non-nullable, non-required ``X`` (the API
 server prunes a null sent for it, and a merge patch with null deletes it), keeps defaults,
 descriptions, bounds, enums and the ``x-kubernetes-*`` extensions the models declare, and drops
-what Kubernetes rejects (``title``, ``additionalProperties: false``, ``propertyNames``, the key
-pattern of ``patternProperties``).
+what Kubernetes rejects (``title``, ``additionalProperties: false``). OpenAPI in a CRD cannot
+constrain a map's keys, so the key rules a model declares (``propertyNames``, the key pattern of
+``patternProperties``) become one CEL rule on the map that names the field and the fix.
 
 It refuses, with the path of the offending field, anything that would make the CRD unbounded or
 non-structural: a string without maxLength, a list without maxItems, a map without
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 __all__ = ["SchemaError", "iter_nodes", "structural_schema"]
 
 _DROPPED = frozenset({"title", "propertyNames", "examples", "$defs"})
+_KEY_BOUNDS = (("minLength", ">="), ("maxLength", "<="))
 _BOUND_FOR = {"string": "maxLength", "array": "maxItems"}
 
 
@@ -81,7 +83,43 @@ def _convert(node: Mapping[str, Any], defs: Mapping[str, Any], *, path: str) -> 
             out[key] = value
     if out.get("type") == "string" and "enum" in out and "maxLength" not in out:
         out["maxLength"] = max(len(str(v)) for v in out["enum"])
+    key_rule = _key_rule(base, path=path)
+    if key_rule is not None:
+        out["x-kubernetes-validations"] = [*out.get("x-kubernetes-validations", []), key_rule]
     return out
+
+
+def _key_rule(node: Mapping[str, Any], *, path: str) -> dict[str, str] | None:
+    """The CEL rule holding a map's key constraints, or None when its keys are free."""
+    names: Mapping[str, Any] = node.get("propertyNames", {})
+    patterns = [*node.get("patternProperties", {})]
+    if "pattern" in names:
+        patterns.append(names["pattern"])
+    checks = [f"size(k) {op} {names[bound]}" for bound, op in _KEY_BOUNDS if bound in names]
+    for pattern in patterns:
+        if "'" in pattern or "\n" in pattern:
+            raise SchemaError(f"{path}: key pattern {pattern!r} cannot be quoted in CEL")
+        checks.append(f"k.matches(r'{pattern}')")
+    if not checks:
+        return None
+    low, high = names.get("minLength"), names.get("maxLength")
+    told = [f"{low or 0} to {high} characters" if high is not None else ""]
+    told += [f"match {pattern}" for pattern in patterns]
+    return {
+        "rule": f"self.all(k, {' && '.join(checks)})",
+        "message": f"every key of {_user_path(path)} must be {' and '.join(t for t in told if t)}"
+        "; rename or remove the offending key",
+        "reason": "FieldValueInvalid",
+    }
+
+
+def _user_path(path: str) -> str:
+    """``FogJobSpec.nodeSelector`` -> ``spec.nodeSelector``, the path a user writes."""
+    model, _, rest = path.partition(".")
+    for suffix in ("Spec", "Status"):
+        if model.endswith(suffix):
+            return f"{suffix.lower()}.{rest}" if rest else suffix.lower()
+    return path
 
 
 def _resolve(node: Mapping[str, Any], defs: Mapping[str, Any], *, path: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 ``up`` starts (or reuses, with ``KUBECONFIG``) a control plane, installs the CRDs, starts the
 operator, applies one sample of every kind, prints how to reach it and waits for Ctrl-C or
-``down``. Errors are printed as one message naming what failed and the log to read.
+``down``. The operator is supervised (``supervising``): a crash restarts it with back-off and
+leaves the cluster up; only a control-plane process dying stops ``up``. Errors are printed as
+one message naming what failed and the log to read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
@@ -24,9 +27,12 @@ from fogcompute_testbed.processes import (
     start_process,
     wait_for,
 )
+from fogcompute_testbed.supervising import Supervisor
 from fogcompute_testbed.toolchain import repo_root
 
 __all__ = ["main"]
+
+Launcher = Callable[[], ManagedProcess]
 
 
 def _install_crds(plane: ControlPlane) -> None:
@@ -42,8 +48,8 @@ def _install_crds(plane: ControlPlane) -> None:
     )
 
 
-def _start_operator(plane: ControlPlane) -> tuple[ManagedProcess, int, int]:
-    health, metrics = free_port(), free_port()
+def _operator_launcher(plane: ControlPlane, *, health: int, metrics: int) -> Launcher:
+    """A callable that starts the operator process (again, after a crash) on fixed ports."""
     env = {
         **os.environ,
         "KUBECONFIG": str(plane.admin_kubeconfig),
@@ -61,14 +67,18 @@ def _start_operator(plane: ControlPlane) -> tuple[ManagedProcess, int, int]:
         "--standalone",
         f"--liveness=http://127.0.0.1:{health}/healthz",
     ]
-    proc = start_process("operator", argv, state_dir=plane.state_dir, env=env)
-    plane.processes.append(proc)
+    return lambda: start_process("operator", argv, state_dir=plane.state_dir, env=env)
+
+
+def _start_operator(plane: ControlPlane, supervisor: Supervisor) -> tuple[int, int]:
+    health, metrics = free_port(), free_port()
+    proc = supervisor.add("operator", _operator_launcher(plane, health=health, metrics=metrics))
     wait_for(
         lambda: _ok(f"http://127.0.0.1:{health}/healthz", proc),
         what=f"the operator's liveness probe on 127.0.0.1:{health}",
         timeout=60,
     )
-    return proc, health, metrics
+    return health, metrics
 
 
 def _ok(url: str, proc: ManagedProcess) -> bool | None:
@@ -86,6 +96,7 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "up.pid").write_text(str(os.getpid()))
     plane = None
+    supervisor = Supervisor()
     try:
         print(
             "fog-compute: starting the control plane (the first run builds it: about 10 minutes)",
@@ -95,7 +106,7 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
             state_dir=state_dir, nodes=default_nodes(nodes=nodes, edge_nodes=edge_nodes)
         )
         _install_crds(plane)
-        _, health, metrics = _start_operator(plane)
+        health, metrics = _start_operator(plane, supervisor)
         plane.kubectl("apply", "-f", str(repo_root() / "samples"))
         print(
             "\nfog-compute is up.\n"
@@ -110,10 +121,12 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
         while not stop.wait(1.0):
             for proc in plane.processes:
                 proc.check_alive()
+            supervisor.tick()
     except TestbedError as exc:
         print(f"fog-compute: {exc}", file=sys.stderr)
         return 1
     finally:
+        supervisor.stop()
         if plane is not None:
             plane.stop()
         (state_dir / "up.pid").unlink(missing_ok=True)

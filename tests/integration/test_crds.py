@@ -298,6 +298,12 @@ REFUSALS = [
     Refusal(
         "fogjob replicas out of range", "FogJob", ("spec.replicas", "16"), create=spec(replicas=17)
     ),
+    Refusal(
+        "fogjob nodeSelector key not a label key (CEL)",
+        "FogJob",
+        ("spec.nodeSelector", "rename or remove the offending key"),
+        create=spec(nodeSelector={"not a label key!": "x"}),
+    ),
     Refusal("fogjob unknown tier", "FogJob", ("spec.tier", "diamond"), create=spec(tier="diamond")),
     Refusal(
         "fogjob minAvailable over replicas (CEL)",
