@@ -21,6 +21,16 @@ if command -v dpkg >/dev/null; then
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
   done
 fi
+# The ledger's tests and benchmark run a real PostgreSQL server (testbed/fogcompute_testbed/postgres.py).
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need_apt+=(postgresql)
+# The test bed's real node (hack/build-node.sh, fogcompute_testbed.node): runc runs its containers,
+# iptables serves the CNI portmap plugin, mmdebstrap and busybox-static build its offline images.
+# Only root can run that node, so only root gets them; elsewhere the test bed runs kwok only.
+if command -v dpkg >/dev/null && [ "$(id -u)" = 0 ]; then
+  for pkg in runc iptables mmdebstrap busybox-static; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+  done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "ensure-system: apt-get install ${need_apt[*]} (log: /tmp/fog-apt.log)"

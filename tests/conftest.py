@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fogcompute_testbed.controlplane import ControlPlane
+from fogcompute_testbed.postgres import Postgres
 from fogcompute_testbed.toolchain import repo_root
 
 ROOT = repo_root()
@@ -36,6 +37,17 @@ def control_plane() -> Iterator[ControlPlane]:
         yield plane
     finally:
         plane.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL server in ``<state>/postgres``, started once per session."""
+    state = Path(os.environ.get("FOG_TEST_STATE_DIR", ROOT / ".run" / "test")) / "postgres"
+    server = Postgres.start(state_dir=state)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
