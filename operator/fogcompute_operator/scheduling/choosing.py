@@ -3,8 +3,11 @@
 Runs after optimising. Objectives are normalised to the front's own ideal and nadir, then
 ranked by the achievement scalarising function (pymoo's ASF) with the tier's weights: the point
 whose worst weighted distance from the ideal is smallest wins, ties broken by the weighted sum.
-A tier without weights gets the knee of the front (pymoo's HighTradeoffPoints); when no knee
-stands out, equal weights. Pure functions of arrays.
+When the weights bound the makespan (`Weights.max_makespan_ratio`), the points within the bound
+are ranked first, normalised among themselves, and the rest after them (runners-up only); the
+best-makespan point is always within, so the bound never empties the choice. A tier without
+weights gets the knee of the front (pymoo's HighTradeoffPoints); when no knee stands out, equal
+weights. Pure functions of arrays.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from pymoo.decomposition.asf import ASF
 from pymoo.indicators.hv import Hypervolume
 
@@ -45,7 +49,11 @@ def choose(
     normalised = normalise(front, ideal=front.min(axis=0), nadir=front.max(axis=0))
     if weights is not None and any(weights.of(o) > 0 for o in objectives):
         preference = np.asarray([weights.of(o) for o in objectives], dtype=np.float64)
-        return Choice(ranking=_asf_ranking(normalised, preference), chosen_by="asf")
+        within = _within_bound(front, objectives=objectives, weights=weights)
+        if within is None or bool(within.all()):
+            return Choice(ranking=_asf_ranking(normalised, preference), chosen_by="asf")
+        ranking = _bounded_ranking(front, normalised, within=within, preference=preference)
+        return Choice(ranking=ranking, chosen_by="asf")
     ranking = _asf_ranking(normalised, np.ones(len(objectives)))
     knees = _knees(normalised)
     if knees is None:
@@ -71,6 +79,36 @@ def hypervolume(front: FloatArray, *, ideal: FloatArray, nadir: FloatArray) -> f
     reference = np.full(normalised.shape[1], 1.1)
     indicator = Hypervolume(ref_point=reference, norm_ref_point=False)
     return float(indicator.do(normalised))
+
+
+def _bounded_ranking(
+    front: FloatArray,
+    normalised: FloatArray,
+    *,
+    within: npt.NDArray[np.bool_],
+    preference: FloatArray,
+) -> IntArray:
+    """The rows within the bound, ranked among themselves, then the others."""
+    near = np.flatnonzero(within)
+    far = np.flatnonzero(~within)
+    local = normalise(front[near], ideal=front[near].min(axis=0), nadir=front[near].max(axis=0))
+    ranking = np.concatenate(
+        [near[_asf_ranking(local, preference)], far[_asf_ranking(normalised[far], preference)]]
+    )
+    return ranking.astype(np.int64)
+
+
+def _within_bound(
+    front: FloatArray, *, objectives: Sequence[Objective], weights: Weights
+) -> npt.NDArray[np.bool_] | None:
+    """Which rows keep the makespan within the weights' bound; None: no bound applies."""
+    bound = weights.max_makespan_ratio
+    if bound is None or Objective.MAKESPAN not in objectives:
+        return None
+    makespan = front[:, list(objectives).index(Objective.MAKESPAN)]
+    best = float(makespan.min())
+    within: npt.NDArray[np.bool_] = makespan <= bound * best + 1e-9 * max(abs(best), 1.0)
+    return within
 
 
 def _asf_ranking(normalised: FloatArray, preference: FloatArray) -> IntArray:

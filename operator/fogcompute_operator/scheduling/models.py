@@ -127,13 +127,28 @@ class JobRequest:
 
 @dataclass(frozen=True)
 class Weights:
-    """How much a tier cares about each objective; only the ratios matter."""
+    """How much a tier cares about each objective; only the ratios matter.
+
+    `max_makespan_ratio` bounds the choice before the weights rank it: only points of the front
+    whose makespan is at most that multiple of the front's best makespan are eligible (None: no
+    bound). Normalised weights alone cannot promise that: on a wide front a tenth of the
+    makespan's range can be twice its best value.
+    """
 
     latency: float = 1.0
     energy: float = 1.0
     cost: float = 1.0
     makespan: float = 1.0
     unreliability: float = 1.0
+    max_makespan_ratio: float | None = None
+
+    def __post_init__(self) -> None:
+        bound = self.max_makespan_ratio
+        if bound is not None and not bound >= 1.0:
+            raise ValueError(
+                f"weights.max_makespan_ratio must be >= 1 (a multiple of the best makespan) or "
+                f"unset, got {bound}"
+            )
 
     def of(self, objective: Objective) -> float:
         value: float = getattr(self, objective.value)

@@ -1,81 +1,49 @@
 """Greedy placements and the initial population built from them.
 
-Runs between encoding and optimising. The greedy heuristics place pods one at a time, each on
-the candidate with the best value of one criterion among those with room left: minimum
-completion time (MCT, the classic grid-scheduling heuristic, also used to admit jobs), minimum
-energy, minimum cost, minimum latency, maximum reliability, never on a node that already holds
-a pod of the same job (a job's pods go to distinct nodes). The initial population is those
-seeds, the previous round's population mapped onto this round's pods, then half of what is left
-as job-by-job mixes of two seeds (points between two extremes of the front) and half random
-individuals; every row that is not a greedy seed passes through `repairing.repair`, so none
-puts two pods of a job on one node.
+Runs between admission (packing) and optimising. The greedy seeds are the sequential packers of
+`packing`, run again on the admitted jobs alone: minimum completion time (MCT), minimum energy,
+minimum cost, minimum latency, maximum reliability, kube-scheduler's least-allocated spread,
+first-fit and best-fit decreasing, each keeping a job's pods on distinct nodes. A seed that
+cannot fit some admitted job takes the admitted placement's genes for it. The initial
+population is the admitted placement itself (it fits by construction, so the search always has
+a feasible individual placing every admitted job), those seeds, the previous round's population
+mapped onto this round's pods, then half of what is left as job-by-job mixes of two seeds
+(points between two extremes of the front) and half random individuals; every row that is not a
+greedy seed passes through `repairing.repair`, so none puts two pods of a job on one node.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 
-from fogcompute_operator.scheduling.encoding import Encoding, FloatArray, IntArray
+from fogcompute_operator.scheduling.encoding import Encoding, IntArray
+from fogcompute_operator.scheduling.packing import (
+    CRITERIA,
+    PACKERS,
+    Criterion,
+    Greedy,
+    pack,
+)
 from fogcompute_operator.scheduling.records import PopulationMemory
 from fogcompute_operator.scheduling.repairing import repair
 
-Criterion = Literal["completion", "energy", "cost", "latency", "reliability"]
-CRITERIA: tuple[Criterion, ...] = ("completion", "energy", "cost", "latency", "reliability")
-
-
-@dataclass(frozen=True, eq=False)
-class Greedy:
-    """Genes of a greedy placement; `placed[i]` says whether every pod of job i found room."""
-
-    genes: IntArray
-    placed: npt.NDArray[np.bool_]
+__all__ = [
+    "CRITERIA",
+    "Criterion",
+    "Greedy",
+    "blends",
+    "greedy",
+    "initial_population",
+    "random_genes",
+    "remembered_rows",
+]
 
 
 def greedy(encoding: Encoding, criterion: Criterion) -> Greedy:
-    """Place jobs in order, all pods of a job or none, each pod of a job on a node of its own.
-
-    Placing one pod changes only the node it lands on, which the job's later pods may not use:
-    so the pods of a job take the job's best candidates with room, in order, all at once, which
-    is what placing them one by one would give.
-    """
-    free_cpu, free_memory, free_gpu = (
-        encoding.free_cpu.copy(),
-        encoding.free_memory.copy(),
-        encoding.free_gpu.copy(),
-    )
-    completion = encoding.base_seconds.copy()
-    unit = _unit_scores(encoding, criterion)
-    genes = np.zeros(encoding.n_pods, dtype=np.int64)
-    placed = np.zeros(len(encoding.jobs), dtype=bool)
-    starts = np.searchsorted(encoding.pod_job, np.arange(len(encoding.jobs) + 1))
-    for job in range(len(encoding.jobs)):
-        first, end = int(starts[job]), int(starts[job + 1])
-        cands = encoding.candidates[first, : encoding.n_candidates[first]]
-        cpu, memory, gpu = (
-            encoding.pod_cpu[first],
-            encoding.pod_memory[first],
-            encoding.pod_gpu[first],
-        )
-        room = (free_cpu[cands] >= cpu) & (free_memory[cands] >= memory) & (free_gpu[cands] >= gpu)
-        if np.count_nonzero(room) < end - first:
-            continue
-        work = encoding.pod_cores[first] * encoding.pod_seconds[first]
-        finish = completion[cands] + work / encoding.rate[cands]
-        primary = finish if unit is None else unit[cands]
-        chosen = np.lexsort((finish, np.where(room, primary, np.inf)))[: end - first]
-        nodes = cands[chosen]
-        genes[first:end] = chosen
-        placed[job] = True
-        free_cpu[nodes] -= cpu
-        free_memory[nodes] -= memory
-        free_gpu[nodes] -= gpu
-        completion[nodes] = finish[chosen]
-    return Greedy(genes=genes, placed=placed)
+    """One greedy seed: `packing.pack` with a per-objective rule, jobs in the batch's order."""
+    return pack(encoding, criterion)
 
 
 def initial_population(
@@ -86,11 +54,15 @@ def initial_population(
     previous: PopulationMemory | None,
     mct: IntArray,
 ) -> tuple[IntArray, dict[str, int]]:
-    """(pop_size, pods) genes and how many rows came from each source."""
+    """(pop_size, pods) genes and how many rows came from each source.
+
+    `mct` is the admitted placement (`packing.admit`'s genes for the admitted jobs, MCT's when
+    MCT placed everything): it must fit, since it is every other seed's fallback.
+    """
     seeds = [mct]
-    for criterion in CRITERIA[1:]:
-        result = greedy(encoding, criterion)
-        # A job this greedy could not fit keeps MCT's genes, which are known to fit.
+    for packer in PACKERS:
+        result = pack(encoding, packer)
+        # A job this packer could not fit keeps the admitted genes, which are known to fit.
         unplaced = ~result.placed[encoding.pod_job]
         seeds.append(np.where(unplaced, mct, result.genes))
     rows = _distinct(seeds, pop_size)
@@ -168,16 +140,3 @@ def _distinct(rows: list[IntArray], limit: int) -> list[IntArray]:
             seen.add(key)
             kept.append(row)
     return kept
-
-
-def _unit_scores(encoding: Encoding, criterion: Criterion) -> FloatArray | None:
-    """Per-node score for one reference cpu-second (lower is better); None: use completion."""
-    if criterion == "energy":
-        return encoding.energy / encoding.speed
-    if criterion == "cost":
-        return encoding.price / encoding.speed
-    if criterion == "latency":
-        return encoding.latency
-    if criterion == "reliability":
-        return encoding.unreliability
-    return None
