@@ -6,6 +6,8 @@
                    --with-surb --await-reply 10] [--rate 50 --loop-rate 5 --drop-rate 5]
     fogctl reply   --key-file me.key --directory dir.json --store ./inbox --message-id <hex>
                    --text answer
+    fogctl circuit verify <ns>/<name> [--from-file circuit.yaml] [--directory-file dir.json]
+                   [--trusted-key <hex>] [-o json]   # exit 0 valid, 1 invalid, 2 unreadable
 
 ``mailbox``, ``send`` and ``reply`` take the daemon's ``--epoch-seconds``/``--epoch-genesis``
 and build every packet and SURB for the current epoch. Sits on top of the client package;
@@ -22,6 +24,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from fogcompute_mixnode.client.circuits import (
+    KubernetesReader,
+    VerifyOptions,
+    render_verdict,
+    run_verify,
+)
 from fogcompute_mixnode.client.running import run_mailbox, run_reply, run_send
 from fogcompute_mixnode.directory import add_epoch_flags
 from fogcompute_mixnode.keyfiles import generate_mailbox_keys, write_mailbox_keys
@@ -69,7 +77,51 @@ def _parser() -> argparse.ArgumentParser:
     reply.add_argument("--store", type=Path, required=True)
     reply.add_argument("--message-id", required=True)
     reply.add_argument("--text", required=True)
+    _circuit_commands(commands)
     return parser
+
+
+def _circuit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    circuit = commands.add_parser("circuit", help="inspect Circuits")
+    actions = circuit.add_subparsers(dest="circuit_command", required=True)
+    verify = actions.add_parser(
+        "verify", help="recompute a Circuit's path from the signed directory and its VRF proof"
+    )
+    verify.add_argument("ref", nargs="?", help="<namespace>/<name> of the Circuit")
+    verify.add_argument("--from-file", type=Path, help="the Circuit as JSON/YAML (offline)")
+    verify.add_argument("--directory-file", type=Path, help="the signed directory (offline)")
+    verify.add_argument(
+        "--directory-configmap",
+        default=VerifyOptions.directory_configmap,
+        help="<namespace>/<name> of the ConfigMap the operator publishes directories in",
+    )
+    verify.add_argument(
+        "--trusted-key",
+        action="append",
+        default=[],
+        help="the operator's Ed25519 directory key (hex); repeatable; pins the signer",
+    )
+    verify.add_argument("-o", "--output", choices=("text", "json"), default="text")
+
+
+def _circuit_verify(args: argparse.Namespace) -> int:
+    try:
+        keys = tuple(bytes.fromhex(k) for k in args.trusted_key)
+    except ValueError:
+        keys = ()
+    if len(keys) != len(args.trusted_key) or any(len(k) != 32 for k in keys):
+        raise ValueError("--trusted-key: expected 64 hex characters (an Ed25519 public key)")
+    options = VerifyOptions(
+        ref=args.ref,
+        circuit_file=args.from_file,
+        directory_file=args.directory_file,
+        directory_configmap=args.directory_configmap,
+        trusted_keys=keys,
+    )
+    offline = args.from_file is not None and args.directory_file is not None
+    verdict, opened = run_verify(options, reader=None if offline else KubernetesReader())
+    print(render_verdict(verdict, opened, as_json=args.output == "json"), flush=True)
+    return 0 if verdict.valid else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(entry), flush=True)
         return 0
     try:
+        if args.command == "circuit":
+            return _circuit_verify(args)
         if args.command == "mailbox":
             return asyncio.run(run_mailbox(args))
         if args.command == "send":

@@ -1,7 +1,8 @@
 """The mixnet directory: node id -> address, layer and keys; recipient id -> mailbox.
 
-Sits under the daemon and the client. A file or an in-memory table for now; MixNode
-resources will fill it later. ``epochs`` is the key-epoch clock both sides share.
+Sits under the daemon and the client. A static file, an in-memory table, or the signed
+per-epoch directory the operator publishes from the Ready MixNodes (``signed``).
+``epochs`` is the key-epoch clock both sides share.
 """
 
 from fogcompute_mixnode.directory.entries import Address, Directory, NodeEntry, RecipientEntry
@@ -20,6 +21,7 @@ from fogcompute_mixnode.directory.loading import (
     save_directory,
 )
 from fogcompute_mixnode.directory.pathing import MissingEpochKeyError, choose_route, to_path
+from fogcompute_mixnode.directory.signed import directory_from_epoch, load_signed_directory
 
 __all__ = [
     "Address",
@@ -31,9 +33,11 @@ __all__ = [
     "RecipientEntry",
     "add_epoch_flags",
     "choose_route",
+    "directory_from_epoch",
     "epoch_clock_from",
     "keygen_epochs",
     "load_directory",
+    "load_signed_directory",
     "parse_directory",
     "render_directory",
     "save_directory",
