@@ -72,3 +72,7 @@ bench-mixnet: venv native ## Sphinx per-hop and throughput benchmark against sph
 .PHONY: bench-scheduler
 bench-scheduler: venv tools ## NSGA-II optimiser and control-plane throughput benchmark
 	$(PY) bench/bench_scheduler.py
+
+.PHONY: bench-edge
+bench-edge: venv tools ## Edge agent: RSS and CPU per report cycle, revocation latency, N agents' status writes/s
+	$(PY) bench/bench_edge.py
