@@ -8,7 +8,8 @@ bindings and the API models.
 
 Flow: ``directories`` (records, canonical bytes) -> ``signing`` (Ed25519) ; ``ecvrf`` ->
 ``drawing`` (the integer draw) -> ``proving`` (operator) / ``verifying`` (anyone);
-``reliability`` feeds ``reliability_ppm`` into the directory.
+``publishing`` builds an epoch's directory from MixNodes; ``reliability`` measures what
+becomes their ``reliability_ppm``.
 """
 
 from fogcompute_mixnode.routing.directories import (
@@ -29,6 +30,7 @@ from fogcompute_mixnode.routing.drawing import (
 )
 from fogcompute_mixnode.routing.ecvrf import VrfKeyPair, keypair_from_secret
 from fogcompute_mixnode.routing.proving import CircuitDraw, draw_circuit, request_from_spec
+from fogcompute_mixnode.routing.publishing import BuiltDirectory, build_epoch_directory
 from fogcompute_mixnode.routing.reliability import (
     Estimate,
     ReliabilityEstimator,
@@ -48,6 +50,7 @@ from fogcompute_mixnode.routing.verifying import CircuitVerdict, verify_circuit
 __all__ = [
     "DIRECTORY_CONFIGMAP",
     "DIRECTORY_NAMESPACE",
+    "BuiltDirectory",
     "CircuitDraw",
     "CircuitVerdict",
     "DirectoryFormatError",
@@ -61,6 +64,7 @@ __all__ = [
     "ReliabilityEstimator",
     "ReliabilitySettings",
     "VrfKeyPair",
+    "build_epoch_directory",
     "canonical_bytes",
     "circuit_alpha",
     "directory_configmap_key",

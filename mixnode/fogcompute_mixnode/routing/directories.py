@@ -26,6 +26,7 @@ from typing import Any
 __all__ = [
     "DIRECTORY_VERSION",
     "MAX_LAYERS",
+    "MAX_STAKE",
     "PPM",
     "DirectoryFormatError",
     "EpochDirectory",
