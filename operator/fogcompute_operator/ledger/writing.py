@@ -387,10 +387,11 @@ class Ledger:
                 for row in entries:
                     copy.write_row(row)
             with cur.copy(
-                "COPY ledger_postings (entry_id, seq, account_id, stake_uid, amount) FROM STDIN"
+                "COPY ledger_postings (entry_id, seq, account_id, kind, stake_uid, amount)"
+                " FROM STDIN"
             ) as copy:
                 for account, stake, amount, entry_id, seq in postings:
-                    copy.write_row((entry_id, seq, ids[account], stake, amount))
+                    copy.write_row((entry_id, seq, ids[account], kind_of(account), stake, amount))
 
     def _receipts(self, conn: Conn, keys: Sequence[ActionKey]) -> dict[ActionKey, Outcome]:
         rows = conn.execute(
