@@ -163,10 +163,10 @@ async def run(settings: AgentSettings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runner = None
+    server = None
     if settings.metrics_port:
         interval = settings.probe_interval
-        runner = await start_server(
+        server = await start_server(
             registry=metrics.registry,
             host=settings.metrics_host,
             port=settings.metrics_port,
@@ -179,8 +179,9 @@ async def run(settings: AgentSettings) -> int:
     try:
         await agent.run(stop)
     finally:
-        if runner is not None:
-            await runner.cleanup()
+        if server is not None:
+            server.close()
+            await server.wait_closed()
         await api.close()
     log.info("edge agent stopped", extra={"node": settings.node})
     return 0

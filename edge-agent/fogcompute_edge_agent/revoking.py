@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import aiohttp
 from fogcompute_api.meta import LABEL_FOGJOB, LABEL_HARVEST
 
 from fogcompute_edge_agent.observing.metrics import AgentMetrics
@@ -56,7 +55,7 @@ class Revoker:
         """List and evict every live harvest pod; ``started`` is a ``time.monotonic`` value."""
         try:
             pods = [p for p in await self.harvest_pods() if _live(p)]
-        except (ApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (ApiError, OSError, TimeoutError) as exc:
             log.warning("cannot list harvest pods", extra={"node": self._node, "error": str(exc)})
             pods = []
         results = await asyncio.gather(*(self._evict(p) for p in pods))
@@ -88,7 +87,7 @@ class Revoker:
         meta = pod["metadata"]
         try:
             code = await self._api.evict(namespace=meta["namespace"], name=meta["name"])
-        except (ApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (ApiError, OSError, TimeoutError) as exc:
             log.warning(
                 "eviction failed",
                 extra={"pod": f"{meta['namespace']}/{meta['name']}", "error": str(exc)[:300]},

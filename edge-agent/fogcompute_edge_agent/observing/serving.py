@@ -1,17 +1,24 @@
 """HTTP endpoints of the agent: ``/metrics`` (Prometheus), ``/healthz`` and ``/readyz``.
 
-Started by the agent when a metrics port is set. Liveness is "the probing loop ran recently";
-readiness is "a status report reached the API server at least once". Serves nothing else.
+Started by ``cli`` when a metrics port is set. Liveness is "the probing loop ran recently";
+readiness is "a status report reached the API server at least once". A minimal HTTP/1.0
+responder on ``asyncio.start_server`` (GET only, one request per connection, headers capped at
+16 KiB and 5 s): an HTTP framework would cost the agent more memory than everything else it
+serves. Serves nothing else.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 
-from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 __all__ = ["start_server"]
+
+_HEADER_LIMIT = 16 << 10
+_READ_TIMEOUT = 5.0
 
 
 async def start_server(
@@ -21,23 +28,40 @@ async def start_server(
     port: int,
     alive: Callable[[], bool],
     ready: Callable[[], bool],
-) -> web.AppRunner:
-    async def metrics(_: web.Request) -> web.Response:
-        body = generate_latest(registry)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+) -> asyncio.Server:
+    def route(path: str) -> tuple[int, str, bytes]:
+        if path == "/metrics":
+            return 200, CONTENT_TYPE_LATEST, generate_latest(registry)
+        if path == "/healthz":
+            ok = alive()
+            return (200 if ok else 503), "text/plain", b"ok" if ok else b"probing stalled"
+        if path == "/readyz":
+            ok = ready()
+            return (200 if ok else 503), "text/plain", b"ok" if ok else b"no report yet"
+        return 404, "text/plain", b"not found"
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok" if alive() else "stalled", status=200 if alive() else 503)
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _READ_TIMEOUT)
+            method, path, *_ = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+            code, kind, body = (
+                route(path.split("?", 1)[0])
+                if method == "GET"
+                else (405, "text/plain", b"GET only")
+            )
+            writer.write(
+                f"HTTP/1.0 {code} {'OK' if code == 200 else 'Error'}\r\nContent-Type: {kind}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
+            pass  # a broken or slow client gets nothing
+        except OSError:
+            pass  # the client went away
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
-    async def readyz(_: web.Request) -> web.Response:
-        ok = ready()
-        return web.Response(text="ok" if ok else "no report yet", status=200 if ok else 503)
-
-    app = web.Application()
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner
+    return await asyncio.start_server(handle, host, port, limit=_HEADER_LIMIT)

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = ["Credentials", "CredentialsError", "from_kubeconfig", "in_cluster"]
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -68,6 +66,8 @@ def in_cluster(sa_dir: Path = SA_DIR) -> Credentials:
 
 
 def from_kubeconfig(path: Path) -> Credentials:
+    import yaml  # only here: an agent in a pod never reads a kubeconfig
+
     try:
         config: dict[str, Any] = yaml.safe_load(path.read_text())
         current = config["current-context"]

@@ -1,4 +1,4 @@
-"""The agent's narrow seam to the Kubernetes API, and its aiohttp implementation.
+"""The agent's narrow seam to the Kubernetes API, and its implementation over ``transport``.
 
 Used by the reporter (EdgeDevice create and status apply) and the revoker (list this node's
 harvest pods, evict them). ``DeviceApi`` is the Protocol the rest of the agent depends on; tests
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from typing import Any, Final, Protocol
 from urllib.parse import quote, urlencode
 
-import aiohttp
 from fogcompute_api.meta import API_VERSION, GROUP, KIND_EDGEDEVICE, PLURAL_EDGEDEVICES, VERSION
 
 from fogcompute_edge_agent.reporting.credentials import Credentials
+from fogcompute_edge_agent.reporting.transport import HttpPool
 
 __all__ = ["FIELD_MANAGER", "ApiError", "DeviceApi", "KubeApi"]
 
@@ -49,23 +49,16 @@ class DeviceApi(Protocol):
 
 
 class KubeApi:
-    """``DeviceApi`` over one pooled aiohttp session."""
+    """``DeviceApi`` over a pool of keep-alive connections (``transport.HttpPool``)."""
 
-    def __init__(self, credentials: Credentials, *, timeout: float = 10.0) -> None:
+    def __init__(self, credentials: Credentials, *, timeout: float = 10.0, pool: int = 8) -> None:
         self._creds = credentials
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
+        self._pool = HttpPool(
+            credentials.server, context=credentials.ssl_context, timeout=timeout, size=pool
+        )
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(ssl=self._creds.ssl_context, limit=16)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
-        return self._session
+        self._pool.close()
 
     async def _call(
         self, method: str, path: str, *, body: Any = None, content_type: str = "application/json"
@@ -74,13 +67,14 @@ class KubeApi:
         data = None
         if body is not None:
             headers["Content-Type"] = content_type
-            data = json.dumps(body)
-        async with self._http().request(
-            method, self._creds.server + path, data=data, headers=headers
-        ) as resp:
-            text = await resp.text()
-            payload = json.loads(text) if text and text[0] == "{" else text
-            return resp.status, payload
+            data = json.dumps(body).encode()
+        status, raw = await self._pool.request(method, path, body=data, headers=headers)
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            payload = json.loads(text) if text.startswith("{") else text
+        except ValueError:
+            payload = text
+        return status, payload
 
     @staticmethod
     def _fail(status: int, payload: Any) -> ApiError:

@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
-
 from fogcompute_edge_agent.observing.metrics import AgentMetrics
 from fogcompute_edge_agent.reporting.kubeapi import ApiError, DeviceApi
 
@@ -62,7 +60,7 @@ class Reporter:
         started = time.monotonic()
         try:
             obj = await self._apply(status)
-        except (ApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (ApiError, OSError, TimeoutError) as exc:
             self.metrics.reports.labels(result="error").inc()
             log.warning("status report failed", extra={"node": self.node, "error": str(exc)[:300]})
             return False
