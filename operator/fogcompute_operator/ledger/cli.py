@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The pool logs each failed reconnect; the one error below says it once.
+    logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
     try:
         dsn = read_dsn_file(args.dsn_file)
         ledger = Ledger.open(dsn=dsn, timeout=args.timeout, migrate=args.command == "migrate")

@@ -28,4 +28,3 @@ def ledger(postgres: Postgres, database: str) -> Iterator[Ledger]:
         yield opened
     finally:
         opened.close()
-

@@ -26,7 +26,6 @@ from fogcompute_operator.ledger import (
     Unbond,
     staker_account,
 )
-
 from fogcompute_testbed.postgres import Postgres
 from ledger_support import fund
 
@@ -65,12 +64,18 @@ def test_stake_lifecycle_moves_tokens_and_keeps_every_invariant(ledger: Ledger) 
 def test_replayed_action_changes_nothing_and_returns_the_original(ledger: Ledger) -> None:
     fund(ledger, alice=500)
     first = ledger.apply(Bond(uid="stake-a", epoch=3, staker=ALICE, amount=100))
-    assert isinstance(first, Receipt) and not first.replayed
+    assert isinstance(first, Receipt)
+    assert not first.replayed
     before = ledger.balances()
     # Same key, different amount: the recorded result wins and nothing moves.
     again = ledger.apply(Bond(uid="stake-a", epoch=3, staker=ALICE, amount=400))
-    assert isinstance(again, Receipt) and again.replayed
-    assert (again.entry_id, again.legs, again.hash_hex) == (first.entry_id, first.legs, first.hash_hex)
+    assert isinstance(again, Receipt)
+    assert again.replayed
+    assert (again.entry_id, again.legs, again.hash_hex) == (
+        first.entry_id,
+        first.legs,
+        first.hash_hex,
+    )
     assert ledger.balances() == before
     assert ledger.verify().entries == 2
 
@@ -80,7 +85,8 @@ def test_slash_replay_returns_the_amount_cut_then_not_a_new_cut(ledger: Ledger) 
     ledger.apply(Bond(uid="stake-a", epoch=1, staker=ALICE, amount=1_000))
     first = ledger.apply(Slash(uid="stake-a", epoch=7, fraction=Fraction(1, 2)))
     replay = ledger.apply(Slash(uid="stake-a", epoch=7, fraction=Fraction(1, 2)))
-    assert isinstance(first, Receipt) and isinstance(replay, Receipt)
+    assert isinstance(first, Receipt)
+    assert isinstance(replay, Receipt)
     assert replay.legs == first.legs
     assert ledger.balance(SLASHED) == 500
 
@@ -123,10 +129,12 @@ def test_burn_reduces_supply_and_a_zero_reward_is_recorded_once(ledger: Ledger) 
     ledger.apply(Bond(uid="stake-a", epoch=1, staker=ALICE, amount=10))
     ledger.apply(Burn(uid="fee", epoch=1, source=ALICE, amount=30))
     zero = ledger.apply(Reward(uid="stake-a", epoch=9, amount=0))
-    assert isinstance(zero, Receipt) and zero.legs == ()
+    assert isinstance(zero, Receipt)
+    assert zero.legs == ()
     assert ledger.apply(Reward(uid="stake-a", epoch=9, amount=50)).replayed  # type: ignore[union-attr]
     report = ledger.verify()
-    assert report.ok and report.supply == 70
+    assert report.ok
+    assert report.supply == 70
 
 
 def test_genesis_mint_is_idempotent_across_ledger_instances(

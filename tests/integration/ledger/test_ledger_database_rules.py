@@ -20,7 +20,9 @@ ENTRY = (
 
 
 def _id(postgres: Postgres, database: str, name: str) -> int:
-    return int(postgres.psql(f"SELECT id FROM ledger_accounts WHERE name = '{name}'", dbname=database))
+    return int(
+        postgres.psql(f"SELECT id FROM ledger_accounts WHERE name = '{name}'", dbname=database)
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,7 +96,8 @@ def test_database_refuses(
     assert refusal in str(refused.value), name
     assert ledger.balances() == before
     report = ledger.verify()
-    assert report.ok and report.entries == 2, report.breaks
+    assert report.ok, report.breaks
+    assert report.entries == 2
 
 
 def test_a_balanced_raw_transfer_in_one_transaction_is_accepted(
