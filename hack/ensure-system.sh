@@ -31,6 +31,13 @@ if command -v dpkg >/dev/null && [ "$(id -u)" = 0 ]; then
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
   done
 fi
+# The edge agent's BLE test runs the real bleak scanner against python-dbusmock's BlueZ template
+# on a private D-Bus (tests/integration/edge_agent/test_edge_bluez.py).
+if command -v dpkg >/dev/null; then
+  for pkg in dbus-daemon python3-dbusmock; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+  done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "ensure-system: apt-get install ${need_apt[*]} (log: /tmp/fog-apt.log)"

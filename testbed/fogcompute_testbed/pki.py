@@ -94,8 +94,12 @@ class CertificateAuthority:
         common_name: str,
         organizations: Sequence[str] = (),
         server: bool = False,
+        extra_sans: Sequence[str] = (),
     ) -> IssuedCert:
-        """Issue a client (default) or serving certificate and write ``name.crt``/``name.key``."""
+        """Issue a client (default) or serving certificate and write ``name.crt``/``name.key``.
+
+        A serving certificate names localhost and 127.0.0.1, plus ``extra_sans`` (IP addresses
+        or DNS names)."""
         paths = IssuedCert(self.directory / f"{name}.crt", self.directory / f"{name}.key")
         if paths.cert.exists() and paths.key.exists():
             return paths
@@ -121,6 +125,7 @@ class CertificateAuthority:
                     [
                         x509.DNSName("localhost"),
                         x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                        *(_san(name) for name in extra_sans),
                     ]
                 ),
                 critical=False,
@@ -129,6 +134,13 @@ class CertificateAuthority:
         _write_key(paths.key, key)
         paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return paths
+
+
+def _san(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 def write_service_account_key(path: Path) -> Path:

@@ -1,0 +1,3 @@
+module fogcompute.io/tools/pause
+
+go 1.26.0
