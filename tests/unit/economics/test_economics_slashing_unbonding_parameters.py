@@ -1,0 +1,101 @@
+"""Downtime slashing and jail, unbonding maturity, and the governed parameters' whitelist."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+from fogcompute_operator.economics import (
+    EconomicParameters,
+    SlashingParams,
+    UnbondRequest,
+    apply_change,
+    check_unbond,
+    decide,
+    edge_device_down,
+    matured,
+    mixnode_down,
+)
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+PARAMS = SlashingParams(
+    reliability_threshold=Fraction(8, 10),
+    unknown_window=timedelta(minutes=5),
+    downtime_fraction=Fraction(1, 20),
+    jail_epochs=3,
+)
+
+
+@pytest.mark.parametrize(
+    ("reliability", "down"),
+    [(Fraction(79, 100), True), (Fraction(8, 10), False), (Fraction(1), False)],
+)
+def test_mixnode_down_below_threshold(reliability: Fraction, down: bool) -> None:
+    assert mixnode_down(reliability=reliability, params=PARAMS) is down
+
+
+@pytest.mark.parametrize(
+    ("unknown_for", "down"),
+    [(None, False), (timedelta(minutes=5), False), (timedelta(minutes=5, seconds=1), True)],
+)
+def test_edge_device_down_after_the_window(unknown_for: timedelta | None, down: bool) -> None:
+    since = None if unknown_for is None else NOW - unknown_for
+    assert edge_device_down(unknown_since=since, now=NOW, params=PARAMS) is down
+
+
+def test_down_stake_is_slashed_once_per_jail_term() -> None:
+    first = decide(down=True, epoch=10, jailed_until_epoch=None, reason="r", params=PARAMS)
+    assert first is not None
+    assert (first.fraction, first.jailed_until_epoch) == (Fraction(1, 20), 13)
+    assert decide(down=True, epoch=12, jailed_until_epoch=13, reason="r", params=PARAMS) is None
+    assert decide(down=True, epoch=13, jailed_until_epoch=13, reason="r", params=PARAMS)
+    assert decide(down=False, epoch=20, jailed_until_epoch=None, reason="r", params=PARAMS) is None
+
+
+def test_unbonding_matures_after_the_period() -> None:
+    requests = [
+        UnbondRequest(requested_epoch=5, amount=10),
+        UnbondRequest(requested_epoch=1, amount=7),
+    ]
+    ready, waiting = matured(requests, now_epoch=8, period_epochs=4)
+    assert ready == 7
+    assert waiting == (UnbondRequest(requested_epoch=5, amount=10),)
+    assert matured(requests, now_epoch=9, period_epochs=4) == (17, ())
+
+
+@pytest.mark.parametrize(
+    ("amount", "bonded", "message"),
+    [
+        (0, 100, "ask for a positive amount"),
+        (101, 100, "only 100 is bonded"),
+        (95, 100, "below the minimum stake 10; unbond 100 (everything) or at most 90"),
+        (100, 100, None),
+        (90, 100, None),
+    ],
+)
+def test_unbond_request_checked_against_bonded_and_minimum(
+    amount: int, bonded: int, message: str | None
+) -> None:
+    problem = check_unbond(amount=amount, bonded=bonded, min_stake=10)
+    if message is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert message in problem
+
+
+def test_proposal_changes_only_whitelisted_parameters_within_bounds() -> None:
+    params = EconomicParameters()
+    changed = apply_change(params, name="downtime_slash_fraction", value="0.05")
+    assert changed.downtime_slash_fraction == Fraction(1, 20)
+    assert apply_change(params, name="unbonding_epochs", value="48").unbonding_epochs == 48
+    with pytest.raises(ValueError, match="'operator_image' cannot be changed by a proposal"):
+        apply_change(params, name="operator_image", value="1")
+    with pytest.raises(ValueError, match=re.escape("unbonding_epochs=1.5: must be a whole")):
+        apply_change(params, name="unbonding_epochs", value="1.5")
+    with pytest.raises(ValueError, match="downtime_slash_fraction=2: must be between"):
+        apply_change(params, name="downtime_slash_fraction", value="2")
+    with pytest.raises(ValueError, match="min_stake='lots': not a number"):
+        apply_change(params, name="min_stake", value="lots")
