@@ -1,4 +1,7 @@
-"""Helpers of the FogJob integration tests: the operator as a real ``kopf run`` subprocess.
+"""Helpers of the operator's integration tests: the operator as a real ``kopf run`` subprocess.
+
+Shared by ``fogjobs/`` and ``edgedevices/`` (``conftest.py`` beside this file puts this folder
+on the path).
 
 The operator runs exactly as the image runs it (``kopf run -m fogcompute_operator.handlers``,
 standalone, all namespaces) against the session's control plane, with short scheduling rounds
@@ -52,6 +55,7 @@ class FogOperator:
     _metrics_port: int = 0
     starts: int = 0
     logs: list[Path] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # on top of OPERATOR_ENV
 
     def start(self) -> None:
         """Start a fresh operator process and wait until it reports ready."""
@@ -60,6 +64,7 @@ class FogOperator:
         env = {
             **os.environ,
             **OPERATOR_ENV,
+            **self.env,
             "KUBECONFIG": str(self.control_plane.admin_kubeconfig),
             "FOG_METRICS_HOST": "127.0.0.1",
             "FOG_METRICS_PORT": str(self._metrics_port),

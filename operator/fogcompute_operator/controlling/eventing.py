@@ -1,41 +1,82 @@
-"""Kubernetes Events about a FogJob, as core/v1 manifests (what ``kubectl describe`` shows).
+"""Kubernetes Events about any object, as core/v1 manifests (what ``kubectl describe`` shows).
 
-Built by the controller after a status write succeeded, one per ``EventNote`` of the decision,
-so a retried reconcile does not post twice what it never wrote. Pure.
+Built by the controllers after a status write succeeded, so a retried reconcile does not post
+twice what it never wrote, and handed to the background ``posting.EventPoster``. An Event about
+a cluster-scoped object (an EdgeDevice) goes to the ``default`` namespace, where ``kubectl
+describe`` looks for it. Pure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, Literal, TypedDict
 
-from fogcompute_api.fogjobs import FogJob
+from fogcompute_operator.kube import ObjectReference, Resource, reference_to
 
-COMPONENT = "fog-compute-operator"
+COMPONENT: Final = "fog-compute-operator"
+CLUSTER_EVENTS_NAMESPACE: Final = "default"
 _MESSAGE_MAX = 1024
+EventType = Literal["Normal", "Warning"]
+
+
+@dataclass(frozen=True)
+class EventNote:
+    """An Event a decision asks for, posted once its status write has succeeded."""
+
+    type: EventType
+    reason: str
+    message: str
+
+
+class EventMetadata(TypedDict):
+    generateName: str
+    namespace: str
+
+
+class EventSource(TypedDict):
+    component: str
+
+
+class EventBody(TypedDict):
+    apiVersion: str
+    kind: str
+    metadata: EventMetadata
+    involvedObject: ObjectReference
+    type: str
+    reason: str
+    message: str
+    source: EventSource
+    reportingComponent: str
+    reportingInstance: str
+    firstTimestamp: str
+    lastTimestamp: str
+    count: int
 
 
 def build_event(
-    job: FogJob, *, type_: str, reason: str, message: str, now: datetime, instance: str
-) -> dict[str, Any]:
+    resource: Resource,
+    about: Mapping[str, Any],
+    *,
+    note: EventNote,
+    now: datetime,
+    instance: str,
+) -> EventBody:
+    """The Event manifest of ``note`` about ``about`` (the body of an object of ``resource``)."""
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    involved = reference_to(resource, about)
     return {
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {
-            "generateName": f"{job.metadata.name[:200]}.",
-            "namespace": job.metadata.namespace,
+            "generateName": f"{involved['name'][:200]}.",
+            "namespace": involved["namespace"] or CLUSTER_EVENTS_NAMESPACE,
         },
-        "involvedObject": {
-            "apiVersion": job.api_version,
-            "kind": job.kind,
-            "name": job.metadata.name,
-            "namespace": job.metadata.namespace,
-            "uid": job.metadata.uid,
-        },
-        "type": type_,
-        "reason": reason,
-        "message": message[:_MESSAGE_MAX],
+        "involvedObject": involved,
+        "type": note.type,
+        "reason": note.reason,
+        "message": note.message[:_MESSAGE_MAX],
         "source": {"component": COMPONENT},
         "reportingComponent": COMPONENT,
         "reportingInstance": instance[:128],

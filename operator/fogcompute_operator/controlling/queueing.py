@@ -1,12 +1,13 @@
 """A keyed work queue in the manner of client-go's: dedup, one worker per key, delayed adds.
 
-The FogJob controller's workers take keys (``namespace/name``) from it; watch events and the
-scheduler add keys. A key added while it waits is not queued twice (work coalesces per key);
-a key added while a worker holds it is queued again when that worker calls ``done``, so two
-workers never reconcile the same job at once. ``add_after`` schedules an add on the running
-loop (backoff, deadlines).
+Each controller of the runtime (``working.Controller``) owns one; its workers take keys
+(``ObjectKey``) from it, and its watch mappings, the scheduler and backoff timers add keys. A
+key added while it waits is not queued twice (work coalesces per key); a key added while a
+worker holds it is queued again when that worker calls ``done``, so two workers never
+reconcile the same object at once. ``add_after`` schedules an add on the running loop
+(backoff, deadlines).
 
-Two lanes: a key added with ``urgent=True`` is handed out before the ordinary ones. The
+Two lanes: a key added with ``urgent=True`` is handed out before the ordinary ones. The FogJob
 controller uses it for pod events, which finish work already started (a job's status follows
 its pods), so that they do not wait behind a thousand freshly placed jobs whose pods are still
 to be created; a key already waiting in the ordinary lane moves up when it turns urgent.

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from fogcompute_api.fogjobs import Assignment, Attempt, Placement
 from pydantic import ValidationError
 
-from fogcompute_operator.launching import PodPlan
-from fogcompute_operator.tracking.drafts import Draft
-from fogcompute_operator.tracking.views import PodView
+from fogcompute_operator.fogjobs.drafts import Draft
+from fogcompute_operator.fogjobs.pods import PodPlan
+from fogcompute_operator.fogjobs.views import PodView
 
 
 def placement_of_pods(pods: Sequence[PodView], *, attempt: int) -> Placement | None:

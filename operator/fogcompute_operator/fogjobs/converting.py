@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Set
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from fogcompute_api.fogjobs import (
@@ -22,10 +21,11 @@ from fogcompute_api.fogjobs import (
     Objectives,
     Placement,
 )
-from kubernetes.utils import parse_quantity
 
 from fogcompute_operator import scheduling
-from fogcompute_operator.tracking import Unplaced
+from fogcompute_operator.fogjobs.drafts import Feedback, Offer, Unplaced
+from fogcompute_operator.kube import millis, object_key, units
+from fogcompute_operator.scheduling.batching import Admission, Answer
 
 _SEED_MAX = 2**53 - 1
 _DEFAULT_ESTIMATE = (
@@ -33,31 +33,12 @@ _DEFAULT_ESTIMATE = (
 )
 
 
-def _decimal(quantity: str | int | float) -> Decimal:
-    value: Decimal = parse_quantity(quantity)  # type: ignore[no-untyped-call]
-    return value
-
-
-def millis(quantity: str | int | float) -> int:
-    """A cpu quantity (``250m``, ``2``) in millicores, rounded up."""
-    return math.ceil(_decimal(quantity) * 1000)
-
-
-def units(quantity: str | int | float) -> int:
-    """A quantity (``64Mi``, ``1``) as a whole number, rounded up."""
-    return math.ceil(_decimal(quantity))
-
-
-def job_key(namespace: str, name: str) -> str:
-    return f"{namespace}/{name}"
-
-
 def job_request(job: FogJob, *, now: datetime) -> scheduling.JobRequest:
     """The library's view of a waiting job; deadlines are measured from ``now``."""
     spec = job.spec
     deadline = spec.deadline
     return scheduling.JobRequest(
-        name=job_key(job.metadata.namespace or "", job.metadata.name),
+        name=object_key(job.metadata.namespace, job.metadata.name),
         uid=job.metadata.uid or "",
         cpu_millis=millis(spec.resources.cpu),
         memory_bytes=units(spec.resources.memory),
@@ -144,3 +125,16 @@ def unplaced(pending: scheduling.PendingJob) -> Unplaced:
 def _reason(kind: scheduling.ExclusionKind) -> str:
     """``Insufficient cpu`` -> ``InsufficientCpu``: a CamelCase reason for the API."""
     return "".join(word[:1].upper() + word[1:] for word in kind.name.lower().split("_"))
+
+
+def feedback(answer: Answer) -> Feedback:
+    """The scheduler's answer for a job, as the lifecycle (``decide``) reads it."""
+    if isinstance(answer, Admission):
+        placement = api_placement(
+            answer.placement,
+            harvested=answer.harvested,
+            scheduling_round=answer.scheduling_round,
+            now=answer.at,
+        )
+        return Offer(placement)
+    return None if answer is None else unplaced(answer)

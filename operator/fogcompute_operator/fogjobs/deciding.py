@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 
 from fogcompute_api.fogjobs import Attempt, FogJob, FogJobStatus
 
-from fogcompute_operator.launching import PodPlan
-from fogcompute_operator.tracking.attempts import fail, placement_of_pods, start_attempt
-from fogcompute_operator.tracking.drafts import Draft, EventNote, Feedback, Offer, Unplaced
-from fogcompute_operator.tracking.verdicts import Verdict, judge
-from fogcompute_operator.tracking.views import PodView
-from fogcompute_operator.tracking.waiting import wait
+from fogcompute_operator.controlling import EventNote
+from fogcompute_operator.fogjobs.attempts import fail, placement_of_pods, start_attempt
+from fogcompute_operator.fogjobs.drafts import Draft, Feedback, Offer, Unplaced
+from fogcompute_operator.fogjobs.pods import PodPlan
+from fogcompute_operator.fogjobs.verdicts import Verdict, judge
+from fogcompute_operator.fogjobs.views import PodView
+from fogcompute_operator.fogjobs.waiting import wait
 
 
 @dataclass(frozen=True)

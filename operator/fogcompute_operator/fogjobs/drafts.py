@@ -8,26 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from fogcompute_api.conditions import ConditionStatus, find_condition, set_condition
 from fogcompute_api.fogjobs import Attempt, FogJob, FogJobStatus, Placement
 
-from fogcompute_operator.launching import PodPlan
-from fogcompute_operator.tracking.views import PodView
+from fogcompute_operator.controlling import EventNote, EventType
+from fogcompute_operator.fogjobs.pods import PodPlan
+from fogcompute_operator.fogjobs.views import PodView
 
-EventType = Literal["Normal", "Warning"]
 MAX_ATTEMPTS_KEPT = 32
 _MESSAGE_MAX = 1024
-
-
-@dataclass(frozen=True)
-class EventNote:
-    """A Kubernetes Event to post about the job once the status write has succeeded."""
-
-    type: EventType
-    reason: str
-    message: str
 
 
 @dataclass(frozen=True)

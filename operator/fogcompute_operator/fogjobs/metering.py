@@ -1,38 +1,29 @@
-"""Prometheus metrics of the FogJob controller and its scheduler.
+"""Prometheus metrics of the FogJob controller (the scheduler's are in ``scheduling.metering``).
 
-Written by ``queueing`` (the controller after each reconcile, the scheduler after each round)
-and served with everything else on ``/metrics``. Families (names must not drift):
+Written by the reconciler after each reconcile and served with everything else on
+``/metrics``. Families (names must not drift):
 
 - ``fogcompute_fogjobs{phase}``: FogJobs this operator knows, by phase (gauge);
-- ``fogcompute_scheduling_round_seconds``: one round, snapshot to placements (histogram);
-- ``fogcompute_scheduling_optimiser_seconds``: optimiser time of a round (histogram);
-- ``fogcompute_scheduling_front_size``: Pareto front size of the last round's tiers (gauge);
-- ``fogcompute_scheduling_jobs_total{result}``: jobs a round placed or left pending;
 - ``fogcompute_fogjob_pods_created_total``: pods the controller created.
-
-Must not import kopf.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter as Tally
+from dataclasses import dataclass, field
 
 import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from fogcompute_operator.kube import ObjectKey
 
 PHASES = ("Pending", "Queued", "Scheduled", "Running", "Succeeded", "Failed")
-ROUND_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 @dataclass(frozen=True)
 class FogJobMetrics:
     jobs: Gauge
-    round_seconds: Histogram
-    optimiser_seconds: Histogram
-    front_size: Gauge
-    scheduled_jobs: Counter
     pods_created: Counter
 
     @classmethod
@@ -43,30 +34,6 @@ class FogJobMetrics:
             jobs.labels(phase=phase)
         return cls(
             jobs=jobs,
-            round_seconds=Histogram(
-                "fogcompute_scheduling_round_seconds",
-                "Duration of one scheduling round",
-                buckets=ROUND_BUCKETS,
-                registry=registry,
-            ),
-            optimiser_seconds=Histogram(
-                "fogcompute_scheduling_optimiser_seconds",
-                "Optimiser time of one scheduling round",
-                buckets=ROUND_BUCKETS,
-                registry=registry,
-            ),
-            front_size=Gauge(
-                "fogcompute_scheduling_front_size",
-                "Pareto front size of the last round, per tier",
-                ["tier"],
-                registry=registry,
-            ),
-            scheduled_jobs=Counter(
-                "fogcompute_scheduling_jobs_total",
-                "Jobs considered by scheduling rounds, by result",
-                ["result"],
-                registry=registry,
-            ),
             pods_created=Counter(
                 "fogcompute_fogjob_pods_created_total",
                 "Pods created for FogJobs",
@@ -74,9 +41,27 @@ class FogJobMetrics:
             ),
         )
 
-    def set_phases(self, counts: Mapping[str, int]) -> None:
-        for phase in PHASES:
-            self.jobs.labels(phase=phase).set(counts.get(phase, 0))
+
+@dataclass
+class PhaseCounts:
+    """The phase each known job is in, kept as the ``fogcompute_fogjobs`` gauge."""
+
+    metrics: FogJobMetrics
+    phases: dict[ObjectKey, str] = field(default_factory=dict)
+    counts: Tally[str] = field(default_factory=Tally)
+
+    def set(self, key: ObjectKey, phase: str | None) -> None:
+        """``key`` is in ``phase`` now (None: the job is gone)."""
+        before = self.phases.pop(key, None) if phase is None else self.phases.get(key)
+        if before == phase:
+            return
+        if before is not None:
+            self.counts[before] -= 1
+        if phase is not None:
+            self.phases[key] = phase
+            self.counts[phase] += 1
+        for known in PHASES:
+            self.metrics.jobs.labels(phase=known).set(self.counts.get(known, 0))
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """Pure builders of a FogJob's pods: names, labels, owner reference, resources, binding.
 
-Called by the FogJob controller for each pod an attempt needs, just before the create request.
-Nothing here talks to the API server or reads a clock. Every pod:
+Called by the FogJob reconcile (``reconciling``) for each pod an attempt needs, just before
+the create request. Nothing here talks to the API server or reads a clock. Every pod:
 
 - is named ``<job>-<attempt>-<replica>`` (shortened with a hash when the job name is long), so
   creating it twice is a harmless 409 and a restarted operator finds what it created;
@@ -38,8 +38,9 @@ from fogcompute_api.meta import (
     PREFIX,
 )
 
+from fogcompute_operator.kube import GPU_RESOURCE
+
 CONTAINER_NAME: Final = "job"
-GPU_RESOURCE: Final = "nvidia.com/gpu"
 LABEL_TIER: Final = f"{PREFIX}tier"
 ANNOTATION_PLACEMENT: Final = f"{PREFIX}placement"
 """JSON of the attempt's placement (the status ``Placement`` model): every pod of it carries it."""

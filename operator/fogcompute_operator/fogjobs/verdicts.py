@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from fogcompute_operator.tracking.views import PodView
+from fogcompute_operator.fogjobs.views import PodView
 
 VerdictKind = Literal["Running", "Succeeded", "Failed", "Evicted"]
 _REASON = re.compile(r"^[A-Z][A-Za-z0-9]*$")

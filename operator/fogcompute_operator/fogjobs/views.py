@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 
 from fogcompute_api.meta import LABEL_ATTEMPT, LABEL_REPLICA
 
-from fogcompute_operator.launching import ANNOTATION_PLACEMENT
+from fogcompute_operator.fogjobs.pods import ANNOTATION_PLACEMENT
 
 PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
 EVICTION_REASONS: Final = frozenset({"Evicted", "Preempted", "Terminated", "NodeShutdown"})

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fogcompute_operator.tracking.attempts import fail, start_attempt
-from fogcompute_operator.tracking.drafts import Draft, Feedback, Offer, Unplaced
+from fogcompute_operator.fogjobs.attempts import fail, start_attempt
+from fogcompute_operator.fogjobs.drafts import Draft, Feedback, Offer, Unplaced
 
 
 def wait(draft: Draft, feedback: Feedback, *, max_pending_seconds: float | None) -> None:

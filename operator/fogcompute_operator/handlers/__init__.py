@@ -1,15 +1,17 @@
 """The only kopf-aware package: ``kopf run -m fogcompute_operator.handlers`` loads it.
 
-Importing the package registers every handler on kopf's default registry. ``operating`` holds
-the operator's own lifecycle (startup settings, probe, cleanup). Each resource kind gets one
-module of thin handlers (parse, call a plain-Python service, write status once), decorated with
-``reconciled("<kind plural>")`` so its reconciles show in the controller metrics; to add a kind,
-create ``handlers/<plural>.py`` and import it below. Nothing outside this package imports kopf.
+Importing the package registers every handler on kopf's default registry, in this order:
+``operating`` (the operator's own lifecycle: settings, logs, metrics, the one runtime), one
+thin module per watched kind (its startup puts the kind's controller on the runtime; its event
+handlers feed watch events into the runtime's informers), and ``readying`` last (ready once
+every controller runs). To add a kind, create ``handlers/<plural>.py`` and import it below,
+before ``readying``. Nothing outside this package imports kopf.
 """
 
-# Per-kind handler modules are imported for their registration side effect; add new kinds here
-# (circuits, edgedevices, mixnodes, ...).
-from fogcompute_operator.handlers import fogjobs, operating
+# Imported for their registration side effect; the order is the order of the startups.
+from fogcompute_operator.handlers import operating  # isort: skip
+from fogcompute_operator.handlers import edgedevices, fogjobs, nodes  # isort: skip
+from fogcompute_operator.handlers import readying  # isort: skip
 from fogcompute_operator.handlers.configuring import (
     ANNOTATION_PREFIX,
     FINALIZER,
@@ -17,7 +19,6 @@ from fogcompute_operator.handlers.configuring import (
     PeeringChoice,
     apply_settings,
 )
-from fogcompute_operator.handlers.reconciling import classify_kopf_outcome, reconciled
 
 __all__ = [
     "ANNOTATION_PREFIX",
@@ -25,8 +26,9 @@ __all__ = [
     "OperatorEnv",
     "PeeringChoice",
     "apply_settings",
-    "classify_kopf_outcome",
+    "edgedevices",
     "fogjobs",
+    "nodes",
     "operating",
-    "reconciled",
+    "readying",
 ]

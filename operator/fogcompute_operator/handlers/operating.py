@@ -1,24 +1,29 @@
-"""The operator's own lifecycle: startup (settings, logs, metrics), liveness probe, cleanup.
+"""The operator's own lifecycle: startup (settings, logs, metrics, the runtime), probe, cleanup.
 
-``kopf run -m fogcompute_operator.handlers`` imports this module through the package. Startup
-runs before kopf watches anything: it configures kopf (``configuring``), switches logging to
-JSON lines on stdout, starts the ``/metrics`` + ``/readyz`` endpoint and only then reports
-ready. Cleanup runs on SIGTERM/SIGINT: not ready first, then the endpoint stops, then a final
-"operator stopped" line. No resource logic lives here; each kind has its own module.
+``kopf run -m fogcompute_operator.handlers`` imports this module through the package, before
+the per-kind modules, so its startup runs first: it configures kopf (``configuring``),
+switches logging to JSON lines on stdout, starts the ``/metrics`` + ``/readyz`` endpoint,
+builds the one ``controlling.Runtime`` every kind's startup then puts its controller on;
+``readying`` reports ready once they all have. Cleanup runs on SIGTERM/SIGINT: not ready
+first, then the runtime stops (controllers, scheduler, pool, Events), then the endpoint, then
+a final "operator stopped" line. No resource logic lives here; each kind has its own module.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 import kopf
 
+from fogcompute_operator.controlling import Runtime
 from fogcompute_operator.handlers.configuring import OperatorEnv, apply_settings
 from fogcompute_operator.handlers.peerings import PeeringSetupError, ensure_cluster_peering
+from fogcompute_operator.kube import KubernetesApi
 from fogcompute_operator.observing import (
     ObservingServer,
     Readiness,
@@ -36,6 +41,32 @@ class Observing:
 
     server: ObservingServer
     readiness: Readiness
+    runtime: Runtime
+    peering: str
+    instance: str
+
+
+def runtime_of(memo: Any) -> Runtime | None:
+    """The runtime startup built, for the per-kind handlers (None before startup)."""
+    observing = memo.get(MEMO_KEY)
+    return observing.runtime if isinstance(observing, Observing) else None
+
+
+class _QuietWatchHandlers(logging.Filter):
+    """Drops kopf's "Handler 'fogjob_event' succeeded." (and every ``*_event`` handler's):
+    logged at INFO after every watch event, thousands of lines a minute under load that say
+    nothing, at a real cost in CPU. Their failures are still logged."""
+
+    QUIET = re.compile(r"^Handler '\w+_event' succeeded\.$")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.QUIET.match(record.getMessage())
+
+
+def _quieten_watch_handlers() -> None:
+    objects = logging.getLogger("kopf.objects")
+    if not any(isinstance(f, _QuietWatchHandlers) for f in objects.filters):
+        objects.addFilter(_QuietWatchHandlers())
 
 
 # Retried every 5 s while the API server is unreachable (kopf would wait 60 s); a wrong
@@ -44,16 +75,21 @@ class Observing:
 async def start_operator(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     env = _read_environment()
     _log_as_json(env.log_level)
+    _quieten_watch_handlers()
     mode = apply_settings(settings, env=env)
     if not settings.peering.standalone:
         await _ensure_peering(settings.peering.name, mode=mode)
-    observing = await _start_observing(env)
+    observing = await _start_observing(env, peering=mode)
     memo[MEMO_KEY] = observing
-    observing.readiness.mark_ready()
-    logger.info(
-        "operator started",
-        extra={"peering": mode, "metrics_port": observing.server.port, "instance": env.instance},
-    )
+
+
+def mark_ready(memo: Any) -> None:
+    """Called by the last startup activity (``readying``), once every kind has started."""
+    observing = memo.get(MEMO_KEY)
+    if isinstance(observing, Observing):
+        observing.readiness.mark_ready()
+        extra = {"metrics_port": observing.server.port, "instance": observing.instance}
+        logger.info("operator started", extra={"peering": observing.peering, **extra})
 
 
 def _read_environment() -> OperatorEnv:
@@ -78,14 +114,19 @@ async def _ensure_peering(name: str, *, mode: str) -> None:
     logger.info("peering object ready", extra={"peering": mode, "peering_created": created})
 
 
-async def _start_observing(env: OperatorEnv) -> Observing:
+async def _start_observing(env: OperatorEnv, *, peering: str) -> Observing:
     readiness = Readiness()
     server = ObservingServer(config=env.serving, metrics=default_metrics(), readiness=readiness)
     try:
         await server.start()
     except OSError as exc:
         raise kopf.PermanentError(str(exc)) from exc
-    return Observing(server=server, readiness=readiness)
+    runtime = Runtime(
+        api=KubernetesApi.from_environment(), metrics=default_metrics(), instance=env.instance
+    )
+    return Observing(
+        server=server, readiness=readiness, runtime=runtime, peering=peering, instance=env.instance
+    )
 
 
 @kopf.on.probe(id="metrics")
@@ -102,5 +143,6 @@ async def stop_operator(memo: kopf.Memo, **_: Any) -> None:
     observing = memo.get(MEMO_KEY)
     if isinstance(observing, Observing):
         observing.readiness.mark_not_ready("operator is stopping")
+        await observing.runtime.stop()
         await observing.server.stop()
     logger.info("operator stopped")

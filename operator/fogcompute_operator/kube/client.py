@@ -1,9 +1,10 @@
 """``KubeApi`` over the synchronous ``kubernetes`` client, each call in a worker thread.
 
-Created once by the FogJob handlers at startup and shared by the controller's workers, its
-Event poster and the scheduler. Logs in the way kopf does (in-cluster first, then the
-kubeconfig). Responses are read as raw JSON (``_preload_content=False``): the services want
-dicts, and skipping the client's model classes is much faster; an answer nobody reads is
+Created once at startup (``controlling.Runtime``) and shared by every controller, the Event
+poster and the scheduler. Logs in the way kopf does (in-cluster first, then the kubeconfig).
+One generic REST path per verb (``ApiClient.call_api`` on ``Resource.path``), so a new kind
+needs no new method. Responses are read as raw JSON (``_preload_content=False``): the callers
+want dicts, and skipping the client's model classes is much faster; an answer nobody reads is
 drained all the same, so its connection goes back to the pool.
 
 Calls run in a thread pool of our own, as wide as urllib3's connection pool (``POOL_SIZE``):
@@ -14,18 +15,21 @@ wide, and a thread without a pooled connection opens (and then drops) a new one.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import kubernetes
-from fogcompute_api.meta import GROUP, PLURAL_EDGEDEVICES, PLURAL_FOGJOBS, VERSION
 
-from fogcompute_operator.kubeapi.seam import ConflictError, Obj
+from fogcompute_operator.kube.resources import PODS, Body, ObjectKey, Resource, split_key
+from fogcompute_operator.kube.seam import ConflictError
 
 REQUEST_TIMEOUT = 30.0
 POOL_SIZE = 32
+JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
 T = TypeVar("T")
 
 
@@ -39,8 +43,8 @@ def _configuration() -> kubernetes.client.Configuration:
     return configuration
 
 
-def _json(response: Any) -> Obj:
-    data: Obj = json.loads(response.data)
+def _json(response: Any) -> Body:
+    data: Body = json.loads(response.data)
     return data
 
 
@@ -56,12 +60,7 @@ class KubernetesApi:
 
     def __init__(self, api_client: kubernetes.client.ApiClient) -> None:
         self._client = api_client
-        self._core = kubernetes.client.CoreV1Api(api_client)
-        self._custom = kubernetes.client.CustomObjectsApi(api_client)
         self._threads = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="kubeapi")
-
-    async def _run(self, call: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, call)
 
     @classmethod
     def from_environment(cls) -> KubernetesApi:
@@ -71,14 +70,45 @@ class KubernetesApi:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self._client.close()  # type: ignore[no-untyped-call]
 
-    async def get_fogjob(self, namespace: str, name: str) -> Obj | None:
-        def call() -> Obj | None:
+    async def _run(self, call: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, call)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: builtins.list[tuple[str, Any]] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+    ) -> Any:
+        """One request; the raw urllib3 response (unread) of a 2xx answer, else ApiException."""
+        request = self._client.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query or [],
+            header_params={"Accept": JSON, "Content-Type": content_type},
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        response = self._client.call_api(*request, _request_timeout=REQUEST_TIMEOUT)
+        if not 200 <= response.status <= 299:
+            response.read()  # type: ignore[no-untyped-call]
+            raise kubernetes.client.ApiException.from_response(
+                http_resp=response, body=None, data=None
+            )
+        return response.response
+
+    def _path(self, resource: Resource, key: ObjectKey | None = None, *, tail: str = "") -> str:
+        if key is None:
+            return resource.path()
+        namespace, name = split_key(key)
+        return resource.path(namespace=namespace, name=name) + tail
+
+    async def get(self, resource: Resource, key: ObjectKey) -> Body | None:
+        def call() -> Body | None:
             try:
-                return _json(
-                    self._custom.get_namespaced_custom_object(
-                        GROUP, VERSION, namespace, PLURAL_FOGJOBS, name, **_raw()
-                    )
-                )
+                return _json(self._call("GET", self._path(resource, key)))
             except kubernetes.client.ApiException as exc:
                 if exc.status == 404:
                     return None
@@ -86,64 +116,32 @@ class KubernetesApi:
 
         return await self._run(call)
 
-    async def replace_fogjob_status(self, body: Obj) -> Obj:
-        metadata = body["metadata"]
+    async def list(
+        self,
+        resource: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> builtins.list[Body]:
+        query = [("labelSelector", label_selector)] if label_selector else []
+        query += [("fieldSelector", field_selector)] if field_selector else []
+        path = resource.path(namespace=namespace)
 
-        def call() -> Obj:
-            try:
-                return _json(
-                    self._custom.replace_namespaced_custom_object_status(
-                        GROUP,
-                        VERSION,
-                        metadata["namespace"],
-                        PLURAL_FOGJOBS,
-                        metadata["name"],
-                        body,
-                        **_raw(),
-                    )
-                )
-            except kubernetes.client.ApiException as exc:
-                if exc.status in (404, 409):
-                    raise ConflictError(f"{exc.status} {exc.reason}") from exc
-                raise
-
-        return await self._run(call)
-
-    async def list_pods(self, namespace: str, *, label_selector: str) -> list[Obj]:
-        def call() -> list[Obj]:
-            response = self._core.list_namespaced_pod(
-                namespace, label_selector=label_selector, **_raw()
+        def call() -> builtins.list[Body]:
+            items: builtins.list[Body] = (
+                _json(self._call("GET", path, query=query)).get("items") or []
             )
-            items: list[Obj] = _json(response).get("items") or []
             return items
 
         return await self._run(call)
 
-    async def list_labelled_pods(self, label_selector: str) -> list[Obj]:
-        def call() -> list[Obj]:
-            response = self._core.list_pod_for_all_namespaces(
-                label_selector=label_selector, **_raw()
-            )
-            items: list[Obj] = _json(response).get("items") or []
-            return items
+    async def create(self, resource: Resource, body: Body) -> Body | None:
+        path = resource.path(namespace=(body.get("metadata") or {}).get("namespace"))
 
-        return await self._run(call)
-
-    async def list_active_pods(self) -> list[Obj]:
-        selector = "status.phase!=Succeeded,status.phase!=Failed"
-
-        def call() -> list[Obj]:
-            response = self._core.list_pod_for_all_namespaces(field_selector=selector, **_raw())
-            items: list[Obj] = _json(response).get("items") or []
-            return items
-
-        return await self._run(call)
-
-    async def create_pod(self, namespace: str, body: Obj) -> Obj | None:
-        def call() -> Obj | None:
+        def call() -> Body | None:
             try:
-                # The client serialises a dict as-is; its stubs only name the model class.
-                return _json(self._core.create_namespaced_pod(namespace, body, **_raw()))  # type: ignore[arg-type]
+                return _json(self._call("POST", path, body=body))
             except kubernetes.client.ApiException as exc:
                 if exc.status == 409:
                     return None
@@ -151,49 +149,62 @@ class KubernetesApi:
 
         return await self._run(call)
 
-    async def delete_pod(self, namespace: str, name: str) -> None:
+    async def delete(self, resource: Resource, key: ObjectKey) -> None:
         def call() -> None:
             try:
-                _discard(self._core.delete_namespaced_pod(name, namespace, **_raw()))
+                _discard(self._call("DELETE", self._path(resource, key)))
             except kubernetes.client.ApiException as exc:
                 if exc.status != 404:
                     raise
 
         await self._run(call)
 
-    async def list_nodes(self) -> list[Obj]:
-        def call() -> list[Obj]:
-            items: list[Obj] = _json(self._core.list_node(**_raw())).get("items") or []
-            return items
+    async def patch_status(
+        self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any], resource_version: str
+    ) -> Body:
+        # metadata.resourceVersion in a merge patch is a precondition: 409 when it moved on.
+        body = {"metadata": {"resourceVersion": resource_version}, "status": dict(patch)}
+        path = self._path(resource, key, tail="/status")
 
-        return await self._run(call)
-
-    async def list_edgedevices(self) -> list[Obj]:
-        def call() -> list[Obj]:
+        def call() -> Body:
             try:
-                response = self._custom.list_cluster_custom_object(
-                    GROUP, VERSION, PLURAL_EDGEDEVICES, **_raw()
-                )
+                return _json(self._call("PATCH", path, body=body, content_type=MERGE_PATCH))
             except kubernetes.client.ApiException as exc:
-                if exc.status == 404:
-                    return []
+                if exc.status in (404, 409):
+                    raise ConflictError(f"{exc.status} {exc.reason}") from exc
                 raise
-            items: list[Obj] = _json(response).get("items") or []
-            return items
 
         return await self._run(call)
 
-    async def fogjobs_listable(self) -> bool:
-        """Whether FogJobs can be listed yet: right after the CRD is created or changed the
-        API server answers 429/503 ("storage is (re)initializing") for a moment."""
+    async def evict(self, key: ObjectKey) -> bool:
+        namespace, name = split_key(key)
+        body = {
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": name, "namespace": namespace},
+        }
+        path = self._path(PODS, key, tail="/eviction")
 
         def call() -> bool:
             try:
-                _json(
-                    self._custom.list_cluster_custom_object(
-                        GROUP, VERSION, PLURAL_FOGJOBS, limit=1, **_raw()
-                    )
-                )
+                _discard(self._call("POST", path, body=body))
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 404:
+                    return False
+                raise
+            return True
+
+        return await self._run(call)
+
+    async def create_event(self, body: Body) -> None:
+        namespace = (body.get("metadata") or {}).get("namespace") or "default"
+        path = f"/api/v1/namespaces/{namespace}/events"
+        await self._run(lambda: _discard(self._call("POST", path, body=body)))
+
+    async def listable(self, resource: Resource) -> bool:
+        def call() -> bool:
+            try:
+                _discard(self._call("GET", resource.path(), query=[("limit", 1)]))
             except kubernetes.client.ApiException as exc:
                 if exc.status in (404, 429, 503):
                     return False
@@ -201,13 +212,3 @@ class KubernetesApi:
             return True
 
         return await self._run(call)
-
-    async def create_event(self, namespace: str, body: Obj) -> None:
-        def call() -> None:
-            _discard(self._core.create_namespaced_event(namespace, body, **_raw()))  # type: ignore[arg-type]
-
-        await self._run(call)
-
-
-def _raw() -> dict[str, Any]:
-    return {"_preload_content": False, "_request_timeout": REQUEST_TIMEOUT}

@@ -1,49 +1,56 @@
-"""The calls the FogJob services make, as a Protocol; objects travel as plain JSON dicts.
+"""The calls the operator makes to the API server, as one Protocol keyed by resource kind.
 
-Implemented by ``syncclient.KubernetesApi`` and by the unit tests' fake. Methods return None
-(or False) for "not found / already exists" instead of raising, because the services treat
-those as ordinary outcomes of idempotent steps; a status write against a stale
-resourceVersion raises ``ConflictError`` so the caller requeues instead of overwriting.
+Implemented by ``client.KubernetesApi`` and by the unit tests' fake. Objects travel as plain
+JSON dicts (``Body``). "Not found" and "already exists" are ordinary outcomes of idempotent
+steps and come back as None/False; a guarded write against a stale resourceVersion (or an
+object gone meanwhile) raises ``ConflictError`` so the caller refreshes and requeues instead
+of overwriting. No kopf here.
 """
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-Obj = dict[str, Any]
+from fogcompute_operator.kube.resources import Body, ObjectKey, Resource
 
 
 class ConflictError(Exception):
-    """The object changed since it was read (HTTP 409 on a guarded write)."""
+    """The object changed (409) or vanished (404) since it was read, on a guarded write."""
 
 
 class KubeApi(Protocol):
-    async def get_fogjob(self, namespace: str, name: str) -> Obj | None:
-        """The FogJob, or None when it does not exist."""
+    async def get(self, resource: Resource, key: ObjectKey) -> Body | None:
+        """The object, or None when it does not exist."""
 
-    async def replace_fogjob_status(self, body: Obj) -> Obj:
-        """PUT ``body`` to the status subresource; its resourceVersion guards the write."""
+    async def list(
+        self,
+        resource: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> builtins.list[Body]:
+        """Objects of one namespace (or of all, or of a cluster-scoped kind)."""
 
-    async def list_pods(self, namespace: str, *, label_selector: str) -> list[Obj]:
-        """Pods of one namespace matching a label selector."""
+    async def create(self, resource: Resource, body: Body) -> Body | None:
+        """Create and return the object as stored; None when one of that name exists."""
 
-    async def list_labelled_pods(self, label_selector: str) -> list[Obj]:
-        """Pods in every namespace matching a label selector."""
+    async def delete(self, resource: Resource, key: ObjectKey) -> None:
+        """Delete the object; one already gone is fine."""
 
-    async def list_active_pods(self) -> list[Obj]:
-        """Pods in every namespace that are not Succeeded or Failed (they hold resources)."""
+    async def patch_status(
+        self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any], resource_version: str
+    ) -> Body:
+        """JSON merge patch of ``status``, refused (``ConflictError``) unless the object is
+        still at ``resource_version``; returns the object as stored."""
 
-    async def create_pod(self, namespace: str, body: Obj) -> Obj | None:
-        """Create the pod and return it as stored; None when one of that name already exists."""
+    async def evict(self, key: ObjectKey) -> bool:
+        """Evict a pod through the Eviction API (policy/v1); False when it is already gone."""
 
-    async def delete_pod(self, namespace: str, name: str) -> None:
-        """Delete the pod; a pod already gone is fine."""
+    async def create_event(self, body: Body) -> None:
+        """Post a core/v1 Event (in its ``metadata.namespace``)."""
 
-    async def list_nodes(self) -> list[Obj]:
-        """Every Node."""
-
-    async def list_edgedevices(self) -> list[Obj]:
-        """Every EdgeDevice (an empty list when the CRD is missing)."""
-
-    async def create_event(self, namespace: str, body: Obj) -> None:
-        """Post a core/v1 Event."""
+    async def listable(self, resource: Resource) -> bool:
+        """Whether the kind can be listed yet (a new CRD's storage answers 429/503 a moment)."""

@@ -1,10 +1,15 @@
 """The FogJob scheduling library: filter, seed, optimise (NSGA-II/III), choose, record.
 
-Pure Python, numpy and pymoo; no kopf, no Kubernetes client. The FogJob controller builds the
-input values (models), calls `schedule_round_in_pool` once per round and writes the returned
-placements and pending reasons into status. Modules, in flow order: filtering, encoding,
-objectives, repairing (a job's pods on distinct nodes), seeding, optimising, choosing,
-recording, rounds; tiers holds the SLA defaults.
+This package's public surface is the pure library: Python, numpy and pymoo; no kopf, no
+Kubernetes client. Modules, in flow order: filtering, encoding, objectives, repairing (a job's
+pods on distinct nodes), seeding, optimising, choosing, recording, rounds; tiers holds the SLA
+defaults; pooling is the process pool rounds run in (workers die with the operator).
+
+The scheduler component sits beside it, imported by module and not re-exported here (the
+pool's workers import this package and need none of it): ``batching`` (the ``Scheduler``: a
+batch of waiting jobs per round, fed by the runtime's informers, never writing to the API),
+``snapshots`` (informer bodies -> ``NodeSnapshot``), ``heartbeats`` (when an EdgeDevice's agent
+is silent) and ``metering`` (its metrics).
 """
 
 from fogcompute_operator.scheduling.filtering import (
@@ -26,6 +31,7 @@ from fogcompute_operator.scheduling.models import (
     Weights,
 )
 from fogcompute_operator.scheduling.objectives import score_placement
+from fogcompute_operator.scheduling.pooling import SchedulingPool, make_pool, warm_up
 from fogcompute_operator.scheduling.records import (
     Alternative,
     Exclusion,
@@ -38,11 +44,7 @@ from fogcompute_operator.scheduling.records import (
     RoundResult,
     TierRound,
 )
-from fogcompute_operator.scheduling.rounds import (
-    make_pool,
-    schedule_round,
-    schedule_round_in_pool,
-)
+from fogcompute_operator.scheduling.rounds import schedule_round, schedule_round_in_pool
 from fogcompute_operator.scheduling.tiers import (
     BRONZE,
     DEFAULT_TIERS,
@@ -72,6 +74,7 @@ __all__ = [
     "PopulationMemory",
     "RoundRecord",
     "RoundResult",
+    "SchedulingPool",
     "Taint",
     "Tier",
     "TierRound",
@@ -85,4 +88,5 @@ __all__ = [
     "schedule_round",
     "schedule_round_in_pool",
     "score_placement",
+    "warm_up",
 ]

@@ -1,39 +1,50 @@
-"""The scheduler: a batch of waiting FogJobs, one scheduling round every few seconds, answers.
+"""The scheduler: a batch of waiting jobs, one scheduling round every few seconds, answers.
 
-Not a controller (Kueue's shape): the controller tells it which jobs wait for a place
-(``want``/``withdraw``); every ``round_seconds`` it snapshots Nodes, EdgeDevices and bound
-pods, runs ``scheduling.schedule_round_in_pool`` off the event loop, and keeps an answer per
-job (an ``Offer`` to start, or the ``Unplaced`` reason) for the controller to read on its next
-reconcile of that job (``feedback``), which it is asked to do at once (``notify``). It never
-writes to the API server; all it holds is rebuilt from the controller's reconciles after a
-restart (a lost offer only means the job is placed again in the next round).
+A component of its own, not a controller (Kueue's shape), started by the FogJob package on the
+runtime. The FogJob controller tells it which jobs wait for a place (``want``/``withdraw``);
+every ``round_seconds`` it snapshots the cluster from the runtime's informers (Nodes,
+EdgeDevices, FogJob pods: no LIST per round), runs ``schedule_round_in_pool`` off the event
+loop, and keeps an answer per job (an ``Admission`` to start, or the ``PendingJob`` reason) for
+the controller to read on its next reconcile of that job (``answer``), which it is asked to do
+at once (``notify``). It never writes to the API server; all it holds is rebuilt from the
+controller's reconciles after a restart (a lost admission only means the job is placed again
+in the next round). Speaks the scheduling library's values only; the FogJob package converts.
+
+Not re-exported by the package ``__init__``: the round's worker process imports the library
+and must not pay for the runtime and the Kubernetes client it never uses.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from fogcompute_api.fogjobs import FogJob
+from fogcompute_api.meta import KIND_FOGJOB, LABEL_FOGJOB
 
-from fogcompute_operator import scheduling
-from fogcompute_operator.kubeapi import KubeApi
-from fogcompute_operator.observing.fogjobs import FogJobMetrics
-from fogcompute_operator.queueing.converting import api_placement, job_key, job_request, unplaced
-from fogcompute_operator.queueing.snapshots import Usage, node_snapshots
-from fogcompute_operator.tracking import Feedback, Offer, Unplaced
+from fogcompute_operator.controlling import Clock, Informer, InformerSpec, utc_now
+from fogcompute_operator.kube import PODS, ObjectKey, Uid
+from fogcompute_operator.scheduling.metering import SchedulingMetrics
+from fogcompute_operator.scheduling.models import JobRequest, Tier
+from fogcompute_operator.scheduling.records import (
+    PendingJob,
+    Placement,
+    PopulationMemory,
+    RoundResult,
+)
+from fogcompute_operator.scheduling.rounds import schedule_round_in_pool
+from fogcompute_operator.scheduling.snapshots import Usage, node_snapshots
 
 logger = logging.getLogger("fogcompute_operator.scheduler")
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+_TERMINAL = frozenset({"Succeeded", "Failed"})
+WORKLOAD_PODS = InformerSpec(PODS, label_selector=LABEL_FOGJOB, owner_kind=KIND_FOGJOB)
+"""The pods the platform runs (FogJob pods, by their label), filed under their FogJob: the
+scheduler counts what they hold, and the kinds read them through the same informer."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +52,44 @@ class RoundConfig:
     round_seconds: float
     budget_seconds: float
     seed: int
-    tiers: Mapping[str, scheduling.Tier]
+    tiers: Mapping[str, Tier]
+    heartbeat_timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """The informers a round snapshots."""
+
+    nodes: Informer
+    devices: Informer
+    pods: Informer
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A job waiting for a place; ``seconds_to_deadline`` is recomputed from ``deadline``."""
+
+    key: ObjectKey
+    request: JobRequest
+    deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A place found for a job in round ``scheduling_round`` at ``at``."""
+
+    placement: Placement
+    harvested: frozenset[str]
+    scheduling_round: int
+    at: datetime
+
+
+Answer = Admission | PendingJob | None
 
 
 @dataclass(frozen=True)
 class _Held:
-    """Resources an offer takes until its pods exist."""
+    """Resources an admission takes until its pods exist."""
 
     nodes: tuple[str, ...]
     usage: Usage
@@ -56,45 +99,56 @@ class Scheduler:
     def __init__(
         self,
         *,
-        api: KubeApi,
+        view: ClusterView,
         config: RoundConfig,
         executor: Executor,
-        metrics: FogJobMetrics,
-        notify: Callable[[str], None],
+        metrics: SchedulingMetrics,
+        notify: Callable[[ObjectKey], None],
         clock: Clock = utc_now,
     ) -> None:
-        self._api = api
+        self._view = view
         self._config = config
         self._executor = executor
         self._metrics = metrics
         self._notify = notify
         self._clock = clock
-        self._waiting: dict[str, FogJob] = {}
-        self._offers: dict[str, Offer] = {}
-        self._held: dict[str, _Held] = {}
-        self._unplaced: dict[str, Unplaced] = {}
-        self._memory: scheduling.PopulationMemory | None = None
+        self._waiting: dict[Uid, Wanted] = {}
+        self._admitted: dict[Uid, Admission] = {}
+        self._held: dict[Uid, _Held] = {}
+        self._pending: dict[Uid, PendingJob] = {}
+        self._memory: PopulationMemory | None = None
         self._rounds = 0
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def rounds(self) -> int:
         return self._rounds
 
-    def want(self, job: FogJob) -> None:
-        """``job`` waits for a place (refreshes the stored spec)."""
-        uid = job.metadata.uid or ""
-        if uid not in self._offers:
-            self._waiting[uid] = job
+    def want(self, wanted: Wanted) -> None:
+        """The job waits for a place (refreshes the stored request)."""
+        uid = Uid(wanted.request.uid)
+        if uid not in self._admitted:
+            self._waiting[uid] = wanted
 
-    def withdraw(self, uid: str) -> None:
+    def withdraw(self, uid: Uid) -> None:
         """``uid`` no longer waits: drop it and any answer kept for it."""
         self._waiting.pop(uid, None)
-        self._offers.pop(uid, None)
+        self._admitted.pop(uid, None)
         self._held.pop(uid, None)
-        self._unplaced.pop(uid, None)
+        self._pending.pop(uid, None)
 
-    def feedback(self, uid: str) -> Feedback:
-        return self._offers.get(uid) or self._unplaced.get(uid)
+    def answer(self, uid: Uid) -> Answer:
+        return self._admitted.get(uid) or self._pending.get(uid)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
 
     async def run(self) -> None:
         """Rounds forever, ``round_seconds`` apart; a failed round is logged and retried."""
@@ -113,18 +167,20 @@ class Scheduler:
         if not batch:
             return 0
         started = time.perf_counter()
-        nodes, devices, pods = await asyncio.gather(
-            self._api.list_nodes(), self._api.list_edgedevices(), self._api.list_active_pods()
-        )
         now = self._clock()
         snapshots = node_snapshots(
-            nodes=nodes, devices=devices, pods=pods, reserved=self._reserved()
+            nodes=self._view.nodes.items(),
+            devices=self._view.devices.items(),
+            pods=[p for p in self._view.pods.items() if _holds_resources(p)],
+            reserved=self._reserved(),
+            now=now,
+            heartbeat_timeout_seconds=self._config.heartbeat_timeout_seconds,
         )
-        harvested = {s.name for s in snapshots if s.harvested}
+        harvested = frozenset(s.name for s in snapshots if s.harvested)
         self._rounds += 1
-        result = await scheduling.schedule_round_in_pool(
+        result = await schedule_round_in_pool(
             self._executor,
-            jobs=[job_request(job, now=now) for job in batch.values()],
+            jobs=[_at(wanted, now) for wanted in batch.values()],
             nodes=snapshots,
             tiers=self._config.tiers,
             budget_seconds=self._config.budget_seconds,
@@ -133,44 +189,44 @@ class Scheduler:
         )
         self._memory = result.population
         for placement in result.placements:
-            self._offer(batch, placement, harvested=harvested, now=now)
+            self._admit(batch, placement, harvested=harvested, now=now)
         for pending in result.pending:
             self._leave(batch, pending)
         self._observe(result, seconds=time.perf_counter() - started)
         return len(result.placements)
 
-    def _offer(
+    def _admit(
         self,
-        batch: Mapping[str, FogJob],
-        placement: scheduling.Placement,
+        batch: Mapping[Uid, Wanted],
+        placement: Placement,
         *,
-        harvested: set[str],
+        harvested: frozenset[str],
         now: datetime,
     ) -> None:
-        job = batch[placement.uid]
-        if placement.uid not in self._waiting:
+        uid = Uid(placement.uid)
+        if uid not in self._waiting:
             return  # withdrawn while the round ran (deleted, deadline ...)
-        offer = Offer(
-            api_placement(placement, harvested=harvested, scheduling_round=self._rounds, now=now)
+        wanted = batch[uid]
+        self._admitted[uid] = Admission(
+            placement=placement, harvested=harvested, scheduling_round=self._rounds, at=now
         )
-        request = job_request(job, now=now)
-        self._offers[placement.uid] = offer
-        self._held[placement.uid] = _Held(
+        request = wanted.request
+        self._held[uid] = _Held(
             nodes=placement.nodes,
             usage=Usage(request.cpu_millis, request.memory_bytes, request.gpu),
         )
-        self._waiting.pop(placement.uid, None)
-        self._unplaced.pop(placement.uid, None)
-        self._notify(job_key(job.metadata.namespace or "", job.metadata.name))
+        self._waiting.pop(uid, None)
+        self._pending.pop(uid, None)
+        self._notify(wanted.key)
 
-    def _leave(self, batch: Mapping[str, FogJob], pending: scheduling.PendingJob) -> None:
-        job = batch.get(pending.uid)
-        if job is None or pending.uid not in self._waiting:
+    def _leave(self, batch: Mapping[Uid, Wanted], pending: PendingJob) -> None:
+        uid = Uid(pending.uid)
+        wanted = batch.get(uid)
+        if wanted is None or uid not in self._waiting:
             return
-        answer = unplaced(pending)
-        if self._unplaced.get(pending.uid) != answer:
-            self._unplaced[pending.uid] = answer
-            self._notify(job_key(job.metadata.namespace or "", job.metadata.name))
+        if self._pending.get(uid) != pending:
+            self._pending[uid] = pending
+            self._notify(wanted.key)
 
     def _reserved(self) -> dict[str, Usage]:
         reserved: dict[str, Usage] = {}
@@ -179,7 +235,7 @@ class Scheduler:
                 reserved[node] = reserved.get(node, Usage()) + held.usage
         return reserved
 
-    def _observe(self, result: scheduling.RoundResult, *, seconds: float) -> None:
+    def _observe(self, result: RoundResult, *, seconds: float) -> None:
         self._metrics.round_seconds.observe(seconds)
         optimiser = sum(tier.seconds for tier in result.record.tiers)
         self._metrics.optimiser_seconds.observe(optimiser)
@@ -197,3 +253,15 @@ class Scheduler:
                 "optimiser_seconds": round(optimiser, 4),
             },
         )
+
+
+def _at(wanted: Wanted, now: datetime) -> JobRequest:
+    if wanted.deadline is None:
+        return wanted.request
+    return replace(wanted.request, seconds_to_deadline=(wanted.deadline - now).total_seconds())
+
+
+def _holds_resources(pod: Mapping[str, object]) -> bool:
+    status = pod.get("status")
+    phase = status.get("phase") if isinstance(status, Mapping) else None
+    return phase not in _TERMINAL

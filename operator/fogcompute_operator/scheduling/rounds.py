@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import multiprocessing
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -107,7 +106,7 @@ async def schedule_round_in_pool(
     previous: PopulationMemory | None = None,
     settings: OptimiserSettings = OptimiserSettings(),  # noqa: B008 - frozen value
 ) -> RoundResult:
-    """`schedule_round` in `executor` (see `make_pool`), awaited without blocking the loop."""
+    """`schedule_round` in `executor` (see `pooling.make_pool`), awaited without blocking."""
     call = functools.partial(
         schedule_round,
         jobs=tuple(jobs),
@@ -119,13 +118,6 @@ async def schedule_round_in_pool(
         settings=settings,
     )
     return await asyncio.get_running_loop().run_in_executor(executor, call)
-
-
-def make_pool(max_workers: int = 1) -> ProcessPoolExecutor:
-    """A pool for rounds. Spawned workers: forking a process that runs kopf's threads is unsafe."""
-    return ProcessPoolExecutor(
-        max_workers=max_workers, mp_context=multiprocessing.get_context("spawn")
-    )
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """The cluster as a scheduling round sees it: Nodes + EdgeDevices + bound pods -> NodeSnapshots.
 
-Called by the scheduler (``batching``) at the start of each round, after listing Nodes,
-EdgeDevices and the pods that still hold resources. Free capacity is allocatable minus the
-requests of those pods, minus what earlier rounds placed but whose pods are not created yet.
-A node with an EdgeDevice, or labelled ``fogcompute.io/edge=true``, is a harvested device:
-harvestable only when its EdgeDevice says so (no report means not harvestable, ``NoReport``).
-Plain nodes get the library's default latency, energy, price and reliability. Pure.
+Called by the scheduler (``batching``) at the start of each round, with what its informers
+hold: Nodes, EdgeDevices and the FogJob pods that still hold resources. Free capacity is
+allocatable minus the requests of those pods, minus what earlier rounds placed but whose pods
+are not created yet. A node with an EdgeDevice, or labelled ``fogcompute.io/edge=true``, is a
+harvested device: harvestable only when its EdgeDevice says so and its agent is not silent
+(``heartbeats``; no report means not harvestable, ``NoReport``; a silent agent,
+``AgentSilent``). Plain nodes get the library's default latency, energy, price and
+reliability. Pure.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fogcompute_api.meta import LABEL_EDGE
 
-from fogcompute_operator import scheduling
-from fogcompute_operator.launching import GPU_RESOURCE
-from fogcompute_operator.queueing.converting import millis, units
+from fogcompute_operator.kube import GPU_RESOURCE, millis, units
+from fogcompute_operator.scheduling import models as scheduling
+from fogcompute_operator.scheduling.heartbeats import (
+    DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+    is_silent,
+)
 
 Obj = Mapping[str, Any]
+SILENT = "AgentSilent"
 _EFFECTS = frozenset({"NoSchedule", "PreferNoSchedule", "NoExecute"})
 _UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 
@@ -66,14 +73,16 @@ def _taints(node: Obj) -> tuple[scheduling.Taint, ...]:
     return tuple(taints)
 
 
-def _readings(device: Obj | None) -> scheduling.EdgeReadings:
+def _readings(device: Obj | None, *, silent: bool) -> scheduling.EdgeReadings:
     if device is None:
         return scheduling.EdgeReadings(harvestable=False, not_harvestable_reason="NoReport")
     status = device.get("status") or {}
     if not (device.get("spec") or {}).get("harvestEnabled", True):
         return scheduling.EdgeReadings(harvestable=False, not_harvestable_reason="HarvestDisabled")
-    harvestable = status.get("harvestable") is True
+    harvestable = status.get("harvestable") is True and not silent
     reason = "" if harvestable else (status.get("harvestReason") or "NoReport")
+    if silent and status.get("lastReportTime"):
+        reason = SILENT
     power = (status.get("power") or {}).get("source")
     return scheduling.EdgeReadings(
         harvestable=harvestable,
@@ -103,8 +112,11 @@ def node_snapshots(
     devices: Sequence[Obj],
     pods: Sequence[Obj],
     reserved: Mapping[str, Usage],
+    now: datetime | None = None,
+    heartbeat_timeout_seconds: float = DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
 ) -> list[scheduling.NodeSnapshot]:
-    """One snapshot per node, free capacity net of bound pods and ``reserved`` (by node)."""
+    """One snapshot per node, free capacity net of bound pods and ``reserved`` (by node); a
+    device whose agent is silent at ``now`` is not harvestable (no ``now``: none is silent)."""
     used: dict[str, Usage] = defaultdict(Usage)
     for pod in pods:
         node_name = (pod.get("spec") or {}).get("nodeName")
@@ -128,8 +140,16 @@ def node_snapshots(
                 gpu=max(units(allocatable.get(GPU_RESOURCE, 0)) - taken.gpu, 0),
                 labels=dict(labels),
                 taints=_taints(node),
-                edge=_readings(device) if edge else None,
+                edge=_readings(device, silent=_silent(device, now, heartbeat_timeout_seconds))
+                if edge
+                else None,
                 **_figures(device),
             )
         )
     return snapshots
+
+
+def _silent(device: Obj | None, now: datetime | None, timeout: float) -> bool:
+    if device is None or now is None:
+        return False
+    return is_silent(device, now=now, timeout_seconds=timeout)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fogjob_cluster import Cluster, FogOperator
+from operator_cluster import Cluster, FogOperator
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fogjob_cluster import Cluster, condition, fogjob
+from operator_cluster import Cluster, condition, fogjob
 
 ROUND_SECONDS = 0.5
 

@@ -1,104 +1,141 @@
-"""An in-memory ``KubeApi`` for the FogJob controller's unit tests: objects, versions, calls.
+"""An in-memory ``KubeApi`` for the operator's unit tests: objects, versions, calls.
 
-Named fogjob_fakes (not fakes): test directories have no __init__.py and share one module
-namespace. It keeps FogJobs and pods as dicts, bumps one resourceVersion counter on every
-write as the API server does, refuses a status write carrying a stale resourceVersion
-(``ConflictError``), and records every call by name so tests can assert what was read.
+Named operator_fakes (not fakes): test directories have no __init__.py and share one module
+namespace; ``conftest.py`` beside it puts this folder on the path for the kind folders. It
+keeps objects of every kind as dicts by resource and key, bumps one resourceVersion counter on
+every write as the API server does, refuses a status patch carrying a stale resourceVersion
+(``ConflictError``), applies merge patches as RFC 7386 says, and records every call as
+``"<verb> <plural>"`` so tests can assert what was read or written.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from fogcompute_operator.kubeapi import ConflictError, Obj
+from fogcompute_operator.kube import (
+    EDGEDEVICES,
+    FOGJOBS,
+    NODES,
+    PODS,
+    Body,
+    ConflictError,
+    ObjectKey,
+    Resource,
+    key_of,
+)
+
+
+def _merge(target: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+    return target
 
 
 class FakeKubeApi:
     def __init__(self) -> None:
-        self.jobs: dict[str, Obj] = {}
-        self.pods: dict[str, Obj] = {}
-        self.events: list[Obj] = []
+        self.objects: dict[Resource, dict[ObjectKey, Body]] = {
+            r: {} for r in (FOGJOBS, PODS, NODES, EDGEDEVICES)
+        }
+        self.events: list[Body] = []
+        self.evicted: list[ObjectKey] = []
         self.calls: Counter[str] = Counter()
         self._version = 100
 
-    def _bump(self, body: Obj) -> Obj:
+    @property
+    def jobs(self) -> dict[str, Body]:
+        """FogJobs by ``namespace/name``."""
+        return self.objects[FOGJOBS]  # type: ignore[return-value]
+
+    @property
+    def pods(self) -> dict[str, Body]:
+        """Pods by ``namespace/name``."""
+        return self.objects[PODS]  # type: ignore[return-value]
+
+    def _bump(self, body: Body) -> Body:
         self._version += 1
         body["metadata"]["resourceVersion"] = str(self._version)
         return body
 
-    def store_job(self, body: Obj) -> Obj:
-        """Create or replace a FogJob as a user would; returns what the server holds."""
+    def store(self, resource: Resource, body: Body) -> Body:
+        """Create or replace an object as a user would; returns what the server holds."""
         stored = self._bump(copy.deepcopy(body))
-        self.jobs[_key(stored)] = stored
+        self.objects[resource][key_of(stored)] = stored
         return copy.deepcopy(stored)
 
-    def store_pod(self, body: Obj) -> Obj:
-        stored = self._bump(copy.deepcopy(body))
-        self.pods[_key(stored)] = stored
-        return copy.deepcopy(stored)
+    def store_job(self, body: Body) -> Body:
+        return self.store(FOGJOBS, body)
 
-    async def get_fogjob(self, namespace: str, name: str) -> Obj | None:
-        self.calls["get_fogjob"] += 1
-        found = self.jobs.get(f"{namespace}/{name}")
+    def store_pod(self, body: Body) -> Body:
+        return self.store(PODS, body)
+
+    async def get(self, resource: Resource, key: ObjectKey) -> Body | None:
+        self.calls[f"get {resource.plural}"] += 1
+        found = self.objects[resource].get(key)
         return copy.deepcopy(found) if found is not None else None
 
-    async def replace_fogjob_status(self, body: Obj) -> Obj:
-        self.calls["replace_fogjob_status"] += 1
-        held = self.jobs.get(_key(body))
+    async def list(
+        self,
+        resource: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> list[Body]:
+        del field_selector
+        self.calls[f"list {resource.plural}"] += 1
+        label, _, value = label_selector.partition("=")
+        found = []
+        for body in self.objects[resource].values():
+            metadata = body["metadata"]
+            labels = metadata.get("labels", {})
+            if namespace is not None and metadata.get("namespace") != namespace:
+                continue
+            if label and (label not in labels or (value and labels[label] != value)):
+                continue
+            found.append(copy.deepcopy(body))
+        return found
+
+    async def create(self, resource: Resource, body: Body) -> Body | None:
+        self.calls[f"create {resource.plural}"] += 1
+        if key_of(body) in self.objects[resource]:
+            return None
+        return self.store(resource, body)
+
+    async def delete(self, resource: Resource, key: ObjectKey) -> None:
+        self.calls[f"delete {resource.plural}"] += 1
+        self.objects[resource].pop(key, None)
+
+    async def patch_status(
+        self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any], resource_version: str
+    ) -> Body:
+        self.calls[f"patch_status {resource.plural}"] += 1
+        held = self.objects[resource].get(key)
         if held is None:
             raise ConflictError("404 Not Found")
-        if held["metadata"]["resourceVersion"] != body["metadata"].get("resourceVersion"):
+        if held["metadata"]["resourceVersion"] != resource_version:
             raise ConflictError("409 Conflict")
-        held["status"] = copy.deepcopy(body["status"])
+        held["status"] = _merge(held.get("status") or {}, patch)
         return copy.deepcopy(self._bump(held))
 
-    async def list_pods(self, namespace: str, *, label_selector: str) -> list[Obj]:
-        self.calls["list_pods"] += 1
-        key, _, value = label_selector.partition("=")
-        return [
-            copy.deepcopy(p)
-            for p in self.pods.values()
-            if p["metadata"]["namespace"] == namespace
-            and p["metadata"].get("labels", {}).get(key) == value
-        ]
+    async def evict(self, key: ObjectKey) -> bool:
+        self.calls["evict pods"] += 1
+        if self.objects[PODS].pop(key, None) is None:
+            return False
+        self.evicted.append(key)
+        return True
 
-    async def list_labelled_pods(self, label_selector: str) -> list[Obj]:
-        self.calls["list_labelled_pods"] += 1
-        return [
-            copy.deepcopy(p)
-            for p in self.pods.values()
-            if label_selector in p["metadata"].get("labels", {})
-        ]
-
-    async def list_active_pods(self) -> list[Obj]:
-        self.calls["list_active_pods"] += 1
-        return [copy.deepcopy(p) for p in self.pods.values()]
-
-    async def create_pod(self, namespace: str, body: Obj) -> Obj | None:
-        self.calls["create_pod"] += 1
-        key = f"{namespace}/{body['metadata']['name']}"
-        if key in self.pods:
-            return None
-        return self.store_pod(body)
-
-    async def delete_pod(self, namespace: str, name: str) -> None:
-        self.calls["delete_pod"] += 1
-        self.pods.pop(f"{namespace}/{name}", None)
-
-    async def list_nodes(self) -> list[Obj]:
-        self.calls["list_nodes"] += 1
-        return []
-
-    async def list_edgedevices(self) -> list[Obj]:
-        self.calls["list_edgedevices"] += 1
-        return []
-
-    async def create_event(self, namespace: str, body: Obj) -> None:
-        self.calls["create_event"] += 1
+    async def create_event(self, body: Body) -> None:
+        self.calls["create events"] += 1
         self.events.append(body)
 
-
-def _key(body: dict[str, Any]) -> str:
-    return f"{body['metadata']['namespace']}/{body['metadata']['name']}"
+    async def listable(self, resource: Resource) -> bool:
+        del resource
+        return True

@@ -10,7 +10,7 @@ import kubernetes
 import pytest
 from fogcompute_operator import handlers
 from fogcompute_operator.handlers import operating, peerings
-from fogcompute_operator.observing import ReconcileResult, ServingConfig
+from fogcompute_operator.observing import ServingConfig
 
 
 def activity_handlers() -> dict[str, str]:
@@ -33,6 +33,18 @@ def test_importing_the_package_registers_startup_probe_and_cleanup() -> None:
     assert registered["fogcompute-startup"] == "startup"
     assert registered["metrics"] == "probe"
     assert registered["fogcompute-cleanup"] == "cleanup"
+
+
+def test_startups_run_operator_first_then_each_kind_then_ready() -> None:
+    registry = kopf.get_default_registry()
+    startups = [
+        str(h.id)
+        for h in registry._activities.get_all_handlers()
+        if h.activity is not None and h.activity.value == "startup"
+    ]
+    assert startups[0] == "fogcompute-startup"
+    assert startups[-1] == "fogcompute-ready"
+    assert {"fogjobs-startup", "edgedevices-startup"} <= set(startups[1:-1])
 
 
 def test_settings_use_our_finalizer_annotations_and_events() -> None:
@@ -134,21 +146,6 @@ def test_the_pod_name_reports_events() -> None:
 def test_a_wrong_variable_is_named(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         handlers.OperatorEnv.from_environ(environ)
-
-
-@pytest.mark.parametrize(
-    ("exc", "result"),
-    [
-        (kopf.TemporaryError("pods not ready", delay=5), ReconcileResult.REQUEUE_AFTER),
-        (kopf.PermanentError("bad spec"), ReconcileResult.ERROR),
-        (RuntimeError("bug"), ReconcileResult.ERROR),
-    ],
-    ids=["temporary", "permanent", "arbitrary"],
-)
-def test_kopf_outcomes_map_to_controller_runtime_results(
-    exc: Exception, result: ReconcileResult
-) -> None:
-    assert handlers.classify_kopf_outcome(exc) is result
 
 
 def test_the_probe_fails_before_startup_left_a_server() -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fogcompute_api.fogjobs import FogJob, Placement
-from fogcompute_operator.launching import ANNOTATION_PLACEMENT, pod_name
+from fogcompute_operator.fogjobs import ANNOTATION_PLACEMENT, pod_name
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from fogcompute_api.fogjobs import FogJob
-from fogcompute_operator.tracking import (
+from fogcompute_operator.fogjobs import (
     Decision,
     Feedback,
     Offer,

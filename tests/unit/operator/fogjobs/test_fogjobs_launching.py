@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fogcompute_api.fogjobs import Placement
-from fogcompute_operator.launching import (
+from fogcompute_operator.fogjobs import (
     ANNOTATION_PLACEMENT,
     PodPlan,
     build_pod,

@@ -7,15 +7,9 @@ from typing import Any
 
 import pytest
 from fogcompute_operator import scheduling
-from fogcompute_operator.queueing import (
-    Usage,
-    WorkQueue,
-    api_placement,
-    job_request,
-    node_snapshots,
-    unplaced,
-)
-from fogcompute_operator.tracking import parse_pod
+from fogcompute_operator.controlling import WorkQueue
+from fogcompute_operator.fogjobs import api_placement, job_request, parse_pod, unplaced
+from fogcompute_operator.scheduling.snapshots import Usage, node_snapshots
 from fogjob_builders import at, make_fogjob, pod_body
 
 

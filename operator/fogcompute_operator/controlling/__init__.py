@@ -1,0 +1,58 @@
+"""The controller runtime every kind shares: informers, work queues, workers, status, Events.
+
+Sits between the kind packages (``fogjobs``, ``edgedevices``, ...) and the seams (``kube``,
+``observing``); knows no kind and no kopf. Startup builds one ``Runtime``; each kind package
+gives it a ``Reconciler`` (get from informers, decide purely, act idempotently, write status
+once) and says which watched changes queue which keys. Modules: caching (informers with an
+owner index), queueing (the keyed work queue), working (controllers: workers with per-key
+backoff and reconcile metrics), statuses (the guarded status merge patch), eventing and
+posting (Events, in the background), rejecting (objects the models refuse), environment
+(settings), runtime.
+"""
+
+from fogcompute_operator.controlling.caching import DELETED, Informer, Informers, InformerSpec
+from fogcompute_operator.controlling.environment import env_number
+from fogcompute_operator.controlling.eventing import (
+    EventBody,
+    EventNote,
+    EventType,
+    build_event,
+)
+from fogcompute_operator.controlling.posting import EventPoster
+from fogcompute_operator.controlling.queueing import WorkQueue
+from fogcompute_operator.controlling.rejecting import Rejection, reject_invalid
+from fogcompute_operator.controlling.runtime import (
+    Clock,
+    Component,
+    Mapper,
+    Runtime,
+    utc_now,
+)
+from fogcompute_operator.controlling.statuses import StatusWriter, merge_patch
+from fogcompute_operator.controlling.working import Controller, Reconciler, Result
+
+__all__ = [
+    "DELETED",
+    "Clock",
+    "Component",
+    "Controller",
+    "EventBody",
+    "EventNote",
+    "EventPoster",
+    "EventType",
+    "Informer",
+    "InformerSpec",
+    "Informers",
+    "Mapper",
+    "Reconciler",
+    "Rejection",
+    "Result",
+    "Runtime",
+    "StatusWriter",
+    "WorkQueue",
+    "build_event",
+    "env_number",
+    "merge_patch",
+    "reject_invalid",
+    "utc_now",
+]

@@ -1,0 +1,141 @@
+"""The operator's runtime: built once at startup, handed to every controller and the scheduler.
+
+One ``Runtime`` holds what every kind needs, kind-agnostic: the API seam, an informer per
+watched kind (``caching``), the status writer (``statuses``), the background Event poster
+(``posting``), the controller metrics, the clock and the instance name for Events. A kind
+package asks it for informers (``informer``), builds its reconciler, gets a ``Controller``
+(``controller``), says which changes queue which keys (``watch``) and starts it (``run``);
+the scheduler is started the same way. The handlers feed it kopf's watch events
+(``observe``) and stop it at cleanup (``stop``: components in reverse order, then Events).
+No kopf here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from fogcompute_operator.controlling.caching import Informer, Informers, InformerSpec
+from fogcompute_operator.controlling.eventing import EventNote, build_event
+from fogcompute_operator.controlling.posting import EventPoster
+from fogcompute_operator.controlling.statuses import StatusWriter
+from fogcompute_operator.controlling.working import Controller, Reconciler
+from fogcompute_operator.kube import Body, KubeApi, ObjectKey, Resource, key_of
+from fogcompute_operator.observing import ControllerMetrics
+
+logger = logging.getLogger("fogcompute_operator.runtime")
+Clock = Callable[[], datetime]
+Mapper = Callable[[Body], Iterable[ObjectKey]]
+"""Which keys of a controller's kind a change of a watched object concerns."""
+LISTABLE_WAIT_SECONDS = 30.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Component(Protocol):
+    """Something the runtime starts and stops: a controller, the scheduler."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Runtime:
+    def __init__(
+        self,
+        *,
+        api: KubeApi,
+        metrics: ControllerMetrics,
+        clock: Clock = utc_now,
+        instance: str | None = None,
+    ) -> None:
+        self.api = api
+        self.metrics = metrics
+        self.clock = clock
+        self.instance = instance or socket.gethostname()
+        self.informers = Informers()
+        self.statuses = StatusWriter(api=api, informers=self.informers)
+        self.events = EventPoster(api=api)
+        self._components: list[Component] = []
+        self._started = False
+
+    def informer(self, spec: InformerSpec) -> Informer:
+        """The informer of ``spec.resource`` (created on first use)."""
+        return self.informers.register(spec)
+
+    def observe(self, resource: Resource, event_type: str | None, body: Body) -> None:
+        """A watch event from kopf; a kind nobody registered is ignored."""
+        informer = self.informers.get(resource)
+        if informer is not None:
+            informer.observe(event_type, body)
+
+    def controller(self, reconciler: Reconciler, *, workers: int) -> Controller:
+        """A controller for ``reconciler``; changes of its own kind queue their own key."""
+        controller = Controller(reconciler=reconciler, workers=workers, metrics=self.metrics)
+        self.watch(reconciler.resource, controller)
+        return controller
+
+    def watch(
+        self,
+        resource: Resource,
+        controller: Controller,
+        *,
+        mapper: Mapper | None = None,
+        urgent: bool = False,
+    ) -> None:
+        """Queue in ``controller`` the keys ``mapper`` names for every change of ``resource``
+        (by default the changed object's own key)."""
+        informer = self.informers[resource]
+        keys: Mapper = mapper if mapper is not None else (lambda body: (key_of(body),))
+
+        def enqueue(body: Body, deleted: bool) -> None:
+            del deleted
+            for key in keys(body):
+                controller.enqueue(key, urgent=urgent)
+
+        informer.subscribe(enqueue)
+
+    def post_event(self, resource: Resource, about: Body, note: EventNote) -> None:
+        """Post ``note`` about ``about`` (an object of ``resource``) in the background."""
+        event = build_event(resource, about, note=note, now=self.clock(), instance=self.instance)
+        self.events.post(event)
+
+    async def until_listable(self, resource: Resource) -> None:
+        """Wait (bounded) until ``resource`` can be listed: a watch opened while a new CRD's
+        storage initialises logs an error and retries; waiting keeps the log clean."""
+        for _ in range(int(LISTABLE_WAIT_SECONDS / 0.25)):
+            if await self.api.listable(resource):
+                return
+            await asyncio.sleep(0.25)
+
+    async def prime(self, *resources: Resource) -> None:
+        """List each kind once into its informer unless done: a controller must not take an
+        object not yet seen for one that is gone."""
+        for resource in resources:
+            informer = self.informers[resource]
+            if not informer.primed:
+                selector = informer.spec.label_selector
+                informer.prime(await self.api.list(resource, label_selector=selector))
+
+    async def run(self, component: Component) -> None:
+        """Start ``component`` (and the Event poster with the first one); ``stop`` stops it."""
+        if not self._started:
+            self._started = True
+            await self.events.start()
+        await component.start()
+        self._components.append(component)
+
+    async def stop(self) -> None:
+        while self._components:
+            component = self._components.pop()
+            with contextlib.suppress(Exception):
+                await component.stop()
+        await self.events.stop()
+        self._started = False
