@@ -62,7 +62,13 @@ class KubernetesReader:
         try:
             config.load_kube_config()  # type: ignore[no-untyped-call]
         except config.ConfigException:
-            config.load_incluster_config()  # type: ignore[no-untyped-call]
+            try:
+                config.load_incluster_config()  # type: ignore[no-untyped-call]
+            except config.ConfigException as error:
+                raise ValueError(
+                    "no kubeconfig (set KUBECONFIG) and not in a pod: cannot read the cluster; "
+                    "pass --from-file and --directory-file to verify offline"
+                ) from error
         self._custom = client.CustomObjectsApi()
         self._core = client.CoreV1Api()
         self._api_error: type[Exception] = client.ApiException

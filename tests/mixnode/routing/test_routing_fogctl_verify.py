@@ -221,3 +221,14 @@ def test_an_expired_epoch_directory_is_a_clear_error() -> None:
     cluster = FakeCluster(data={directory_configmap_key(EPOCH + 3): "{}"})
     with pytest.raises(ValueError, match=r"has no epoch-7\.json \(it holds epoch-10\.json\)"):
         run_verify(VerifyOptions(ref="team-a/c1"), reader=cluster)
+
+
+def test_without_a_kubeconfig_the_cluster_path_says_how_to_go_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent.yaml"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    code, out = _run(["circuit", "verify", "team-a/c1"], capsys)
+    assert code == 2
+    assert "--from-file and --directory-file" in json.loads(out)["error"]
