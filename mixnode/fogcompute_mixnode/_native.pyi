@@ -60,3 +60,9 @@ def lioness_decrypt(key: bytes, block: bytes, /) -> bytes: ...
 def wrap_payload(block: bytes, payload_keys: Sequence[bytes], /) -> bytes: ...
 def x25519(scalar: bytes, point: bytes, /) -> bytes:
     """X25519 as the unwrap computes it; all-zero for a low-order point."""
+
+def profile_hop(private_key: bytes, packet: bytes, rounds: int, /) -> list[tuple[str, float]]:
+    """Median ns of each step of unwrapping the forward ``packet`` (benchmark breakdown)."""
+
+def profile_x25519(scalar: bytes, point: bytes, rounds: int, /) -> list[tuple[str, float]]:
+    """Median ns of one X25519 by each route the extension can take (benchmark floor)."""

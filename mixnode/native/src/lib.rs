@@ -12,6 +12,7 @@ mod commands;
 mod geometry;
 mod lioness;
 mod primitives;
+mod profiling;
 mod replays;
 mod sphinx;
 
@@ -20,7 +21,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
 
-use geometry::{HEADER_SIZE, PACKET_SIZE, PAYLOAD_SIZE};
+use geometry::{HEADER_SIZE, PACKET_SIZE};
 use sphinx::Drop as SphinxDrop;
 
 /// Outcome codes of `unwrap_packet`: >= 0 accepted, < 0 dropped (the order of the checks
@@ -75,7 +76,12 @@ fn unwrap_inner<'py>(
         return Ok(failure(py, MALFORMED, &detail));
     }
     let (header, payload) = packet.split_at(HEADER_SIZE);
-    let step = match sphinx::unwrap_header(private_key, header) {
+    // The cryptography runs without the GIL, in two parts around the replay check (which
+    // touches the filter's Python bytearray, so it runs with the GIL): X25519 with the node's
+    // key, HKDF, MAC check and routing decryption first; blinding and the payload layer only
+    // for a packet that passed every check, as before. `packet` and `private_key` borrow
+    // immutable `bytes` objects the caller holds, so no Python code can change them meanwhile.
+    let step = match py.detach(|| sphinx::unwrap_header(private_key, header)) {
         Ok(step) => step,
         Err(SphinxDrop::Malformed(detail)) => return Ok(failure(py, MALFORMED, &detail)),
         Err(SphinxDrop::LowOrderPoint) => {
@@ -92,8 +98,8 @@ fn unwrap_inner<'py>(
         Ok(commands) => commands,
         Err(detail) => return Ok(failure(py, BAD_COMMAND, &detail)),
     };
-    // SAFETY: the bytearray is only borrowed inside this block, which runs no Python code
-    // (no object is created, so no finalizer can resize or free it meanwhile).
+    // SAFETY: the bytearray is only borrowed inside this block, which holds the GIL and runs
+    // no Python code (no object is created, so no finalizer can resize or free it meanwhile).
     let seen = {
         let bits = unsafe { replay.bits.as_bytes_mut() };
         replays::check_and_add(bits, replay.size, replay.hashes, replay.salt, &step.tag)
@@ -116,24 +122,15 @@ fn unwrap_inner<'py>(
     }
     let empty = PyBytes::new(py, b"");
     if let (Some(next_hop), Some(next_mac)) = (commands.next_hop, commands.next_mac) {
-        let mut ok = false;
-        let out = PyBytes::new_with(py, PACKET_SIZE, |buf: &mut [u8]| {
-            let (next_header, block) = buf.split_at_mut(HEADER_SIZE);
-            block.copy_from_slice(payload);
-            ok = sphinx::write_next_header(header, &step, next_mac, next_header).is_some()
-                && sphinx::unwrap_payload(&step, block).is_some();
-            Ok(())
-        })?;
-        if !ok {
+        let Some(out) = py.detach(|| sphinx::next_packet(header, payload, &step, next_mac)) else {
             return Ok(failure(py, MALFORMED, "could not rewrite the header"));
-        }
+        };
+        let out = PyBytes::new(py, &out[..]);
         return Ok((FORWARD, delay, PyBytes::new(py, next_hop), out, empty));
     }
-    let mut block = [0u8; PAYLOAD_SIZE];
-    block.copy_from_slice(payload);
-    if sphinx::unwrap_payload(&step, &mut block).is_none() {
+    let Some(block) = py.detach(|| sphinx::exit_block(payload, &step)) else {
         return Ok(failure(py, MALFORMED, "payload block too short"));
-    }
+    };
     let recipient = PyBytes::new(py, commands.recipient.unwrap_or(b""));
     if let Some(surb_id) = commands.surb_id {
         let surb_id = PyBytes::new(py, surb_id);
@@ -192,6 +189,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(building::lioness_decrypt, module)?)?;
     module.add_function(wrap_pyfunction!(building::wrap_payload, module)?)?;
     module.add_function(wrap_pyfunction!(building::x25519, module)?)?;
+    module.add_function(wrap_pyfunction!(profiling::profile_hop, module)?)?;
+    module.add_function(wrap_pyfunction!(profiling::profile_x25519, module)?)?;
     module.add("PACKET_SIZE", PACKET_SIZE)?;
     module.add("HEADER_SIZE", HEADER_SIZE)?;
     Ok(())

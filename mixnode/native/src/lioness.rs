@@ -9,16 +9,18 @@ pub const HALF: usize = 32;
 pub const MIN_BLOCK_SIZE: usize = HALF + 1;
 const EXPANDED_SIZE: usize = 4 * 32 + 4 * 12;
 
-struct RoundKeys {
-    k1: [u8; 32],
-    k3: [u8; 32],
-    n1: [u8; 12],
-    n3: [u8; 12],
-    hk2: [u8; 44],
-    hk4: [u8; 44],
+/// The round keys (`pub(crate)` with the round functions for the profiler's breakdown).
+#[derive(Clone, Copy)]
+pub(crate) struct RoundKeys {
+    pub(crate) k1: [u8; 32],
+    pub(crate) k3: [u8; 32],
+    pub(crate) n1: [u8; 12],
+    pub(crate) n3: [u8; 12],
+    pub(crate) hk2: [u8; 44],
+    pub(crate) hk4: [u8; 44],
 }
 
-fn round_keys(payload_key: &[u8]) -> RoundKeys {
+pub(crate) fn round_keys(payload_key: &[u8]) -> RoundKeys {
     let mut okm = [0u8; EXPANDED_SIZE];
     shake256(&[LIONESS_INFO, payload_key], &mut okm);
     let mut keys = RoundKeys {
@@ -46,7 +48,7 @@ fn xor_into(target: &mut [u8; 32], other: &[u8; 32]) {
     }
 }
 
-fn stream_round(left: &[u8], key: &[u8; 32], nonce: &[u8; 12], right: &mut [u8]) {
+pub(crate) fn stream_round(left: &[u8], key: &[u8; 32], nonce: &[u8; 12], right: &mut [u8]) {
     let mut round_key = *key;
     for (k, l) in round_key.iter_mut().zip(left) {
         *k ^= l;
@@ -54,7 +56,7 @@ fn stream_round(left: &[u8], key: &[u8; 32], nonce: &[u8; 12], right: &mut [u8])
     chacha20_xor(&round_key, nonce, right);
 }
 
-fn hash_round(left: &mut [u8], key: &[u8; 44], right: &[u8]) -> Option<()> {
+pub(crate) fn hash_round(left: &mut [u8], key: &[u8; 44], right: &[u8]) -> Option<()> {
     let digest = blake2b_keyed_32(key, right)?;
     let mut half = [0u8; 32];
     half.copy_from_slice(&left[..HALF]);

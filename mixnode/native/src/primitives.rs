@@ -65,7 +65,7 @@ impl GroupElement {
             GroupElement::Edwards(edwards) => {
                 edwards.mul_clamped(*scalar).to_montgomery().to_bytes()
             }
-            GroupElement::Montgomery(montgomery) => montgomery.mul_clamped(*scalar).to_bytes(),
+            GroupElement::Montgomery(montgomery) => x25519_dalek::x25519(*scalar, montgomery.0),
         };
         if bool::from(out.ct_eq(&[0u8; 32])) {
             Err(LowOrderPoint)
@@ -104,11 +104,11 @@ impl ScalarChain {
         self.product *= clamped;
     }
 
-    /// X25519 of the basepoint by the whole chain.
-    pub fn base(&self) -> [u8; 32] {
+    /// The basepoint times the whole chain, in Edwards form: its Montgomery u is X25519 of
+    /// the basepoint by the chain. The builder encodes all hops' points at the end with one
+    /// shared inversion (`encode_batch`).
+    pub fn base_point(&self) -> EdwardsPoint {
         EdwardsPoint::mul_base(&self.product)
-            .to_montgomery()
-            .to_bytes()
     }
 
     /// X25519 of `point` by the whole chain, when `point` lifts to curve25519 (None if it
@@ -126,6 +126,15 @@ impl ScalarChain {
             Ok(out)
         })
     }
+}
+
+/// The Montgomery u-coordinates of `points` (X25519 outputs), with one field inversion for
+/// all of them (dalek's `to_montgomery_batch`; the same bytes as `to_montgomery` each).
+pub fn encode_batch(points: &[EdwardsPoint]) -> Vec<[u8; 32]> {
+    EdwardsPoint::to_montgomery_batch(points)
+        .iter()
+        .map(MontgomeryPoint::to_bytes)
+        .collect()
 }
 
 /// HKDF-Expand(SHA-256) with the shared secret as the PRK (no extract step).

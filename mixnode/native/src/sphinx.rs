@@ -10,8 +10,8 @@ use crate::commands::{self, HopCommands};
 use crate::geometry::*;
 use crate::lioness;
 use crate::primitives::{
-    aes256_ctr_xor, chacha20_xor, hkdf_expand_sha256, hmac_sha256_parts, hmac_sha256_verify,
-    sha512_256, x25519, GroupElement, LowOrderPoint, ScalarChain, KDF_INFO,
+    aes256_ctr_xor, chacha20_xor, encode_batch, hkdf_expand_sha256, hmac_sha256_parts,
+    hmac_sha256_verify, sha512_256, x25519, GroupElement, LowOrderPoint, ScalarChain, KDF_INFO,
 };
 
 const HOP_KEY_MATERIAL_SIZE: usize = 160;
@@ -141,6 +141,31 @@ pub fn unwrap_payload(step: &Step, block: &mut [u8]) -> Option<()> {
     lioness::decrypt(&step.keys.payload_key, block)
 }
 
+/// The packet a mix hop forwards: the next header (blinded group element, shifted routing
+/// information, `next_mac`) and this hop's layer of `payload` removed. The work after the
+/// replay check, in one call so the caller can run it without the GIL.
+pub fn next_packet(
+    header: &[u8],
+    payload: &[u8],
+    step: &Step,
+    next_mac: &[u8],
+) -> Option<Box<[u8; PACKET_SIZE]>> {
+    let mut out = Box::new([0u8; PACKET_SIZE]);
+    let (next_header, block) = out.split_at_mut(HEADER_SIZE);
+    block.copy_from_slice(payload.get(..PAYLOAD_SIZE)?);
+    write_next_header(header, step, next_mac, next_header)?;
+    unwrap_payload(step, block)?;
+    Some(out)
+}
+
+/// The exit hop's plaintext payload block.
+pub fn exit_block(payload: &[u8], step: &Step) -> Option<[u8; PAYLOAD_SIZE]> {
+    let mut block = [0u8; PAYLOAD_SIZE];
+    block.copy_from_slice(payload.get(..PAYLOAD_SIZE)?);
+    unwrap_payload(step, &mut block)?;
+    Some(block)
+}
+
 /// The message in a plaintext payload block; `Err(detail)` if the tag or length is wrong.
 pub fn decode_block(block: &[u8]) -> Result<&[u8], String> {
     if block.len() != PAYLOAD_SIZE || block[..TAG_SIZE].iter().any(|b| *b != 0) {
@@ -202,7 +227,7 @@ pub fn build_header(
     // blinding factor, one X25519 call each; `ScalarChain` gives the same bytes with one
     // multiplication per hop (and the same chain of calls for a key that does not lift).
     let mut chain = ScalarChain::new(secret);
-    let mut alphas: Vec<[u8; 32]> = Vec::with_capacity(count);
+    let mut alpha_points = Vec::with_capacity(count);
     let mut keys: Vec<HopKeys> = Vec::with_capacity(count);
     let mut blinds: Vec<[u8; 32]> = Vec::with_capacity(count);
     for (index, hop) in path.iter().enumerate() {
@@ -217,7 +242,7 @@ pub fn build_header(
             }
         };
         let hop_keys = derive_hop_keys(&shared).ok_or("key derivation failed")?;
-        alphas.push(chain.base());
+        alpha_points.push(chain.base_point());
         if index < count - 1 {
             let factor = blinding_factor(&hop_keys.blinding_seed);
             chain.push(&factor);
@@ -225,6 +250,7 @@ pub fn build_header(
         }
         keys.push(hop_keys);
     }
+    let alphas = encode_batch(&alpha_points);
     let streams: Vec<[u8; STREAM_SIZE]> = keys
         .iter()
         .map(|k| {
