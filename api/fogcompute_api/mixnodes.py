@@ -31,6 +31,8 @@ __all__ = [
     "MixNode",
     "MixNodeSpec",
     "MixNodeStatus",
+    "ReliabilityBucket",
+    "ReliabilityWindow",
 ]
 
 MAX_LAYERS = 5
@@ -83,6 +85,25 @@ class MixCounters(ApiModel):
     dropped: DropCounters = DropCounters()
 
 
+class ReliabilityBucket(ApiModel):
+    """Measurement outcomes that became known within one bucket of the window."""
+
+    index: int = Field(ge=0, le=2**53 - 1, description="floor(unix seconds / bucketSeconds).")
+    ok: Counter = Field(description="Packets back within the deadline.")
+    lost: Counter = Field(description="Packets lost or back too late.")
+
+
+class ReliabilityWindow(ApiModel):
+    """The measurement window behind status.reliability, kept so a restart does not lose it."""
+
+    bucket_seconds: float = Field(gt=0, le=86400)
+    buckets: tuple[ReliabilityBucket, ...] = Field(default=(), max_length=1001)
+    unknown_returns: Counter = Field(default=0, description="Returns of packets never sent.")
+    lower: float = Field(ge=0, le=1, description="Lower end of the 95 % Wilson interval.")
+    upper: float = Field(ge=0, le=1, description="Upper end of the 95 % Wilson interval.")
+    samples: Counter = Field(description="Outcomes in the window.")
+
+
 class MixNodeStatus(ApiModel):
     """What the agent publishes and the operator measures."""
 
@@ -108,6 +129,9 @@ class MixNodeStatus(ApiModel):
     )
     counters: MixCounters | None = None
     reliability: float | None = Field(default=None, ge=0, le=1)
+    reliability_window: ReliabilityWindow | None = Field(
+        default=None, description="The measurements status.reliability is estimated from."
+    )
     stake: TokenAmount | None = Field(default=None, description="Tokens bonded behind the node.")
     last_heartbeat: Timestamp | None = None
     conditions: Conditions = ()

@@ -19,7 +19,8 @@ the score is at most ``prior_ok / (n + prior_ok + prior_lost)`` and the Wilson u
 at most ``z**2 / (n + z**2)`` (with the defaults, 600 s window, 60 s buckets, 30 s deadline:
 within 690 s; at one measurement packet a second the score is then below 0.002).
 
-State survives a restart through ``to_state``/``from_state``: the buckets and counters (a few
+State survives a restart through MixNode ``status.reliabilityWindow`` (``to_window`` /
+``from_window``, or ``to_state``/``from_state`` for its JSON): the buckets and counters (a few
 hundred bytes), not the packets in flight, whose answers go to the old process and must not
 count against the node.
 """
@@ -27,13 +28,14 @@ count against the node.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fogcompute_api.mixnodes import ReliabilityBucket, ReliabilityWindow
+from pydantic import ValidationError
+
 __all__ = ["Estimate", "ReliabilityEstimator", "ReliabilitySettings"]
 
-STATE_VERSION = 1
 MAX_PENDING = 100_000
 
 
@@ -77,10 +79,6 @@ class Estimate:
     @property
     def samples(self) -> int:
         return self.ok + self.lost
-
-
-def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass
@@ -158,40 +156,50 @@ class ReliabilityEstimator:
             lost=lost,
         )
 
-    def to_state(self) -> dict[str, Any]:
-        """A JSON-ready snapshot of the window (not the packets in flight)."""
-        return {
-            "version": STATE_VERSION,
-            "bucketSeconds": self.settings.bucket_s,
-            "buckets": [[i, b.ok, b.lost] for i, b in sorted(self._buckets.items())],
-            "unknownReturns": self.unknown_returns,
-        }
+    def to_window(self, *, now: float) -> ReliabilityWindow:
+        """The window as MixNode ``status.reliabilityWindow`` holds it (not packets in flight)."""
+        estimate = self.estimate(now=now)
+        return ReliabilityWindow(
+            bucket_seconds=self.settings.bucket_s,
+            buckets=tuple(
+                ReliabilityBucket(index=i, ok=b.ok, lost=b.lost)
+                for i, b in sorted(self._buckets.items())
+                if i >= 0
+            ),
+            unknown_returns=self.unknown_returns,
+            lower=estimate.lower,
+            upper=estimate.upper,
+            samples=estimate.samples,
+        )
+
+    def to_state(self, *, now: float) -> dict[str, Any]:
+        """``to_window`` as a JSON-ready document (camelCase, as in the MixNode status)."""
+        return self.to_window(now=now).model_dump(by_alias=True, mode="json")
+
+    @classmethod
+    def from_window(
+        cls, window: ReliabilityWindow | None, *, settings: ReliabilitySettings | None = None
+    ) -> ReliabilityEstimator:
+        """The estimator a saved window describes; an absent window or another width: empty.
+
+        ``restored`` on the result says whether the saved window was taken over.
+        """
+        estimator = cls(settings)
+        if window is None or window.bucket_seconds != estimator.settings.bucket_s:
+            return estimator  # other bucket widths: the indices would mean other times
+        newest = sorted(window.buckets, key=lambda b: b.index)[-(estimator.settings.buckets + 1) :]
+        estimator._buckets = {b.index: _Bucket(ok=b.ok, lost=b.lost) for b in newest}
+        estimator.unknown_returns = window.unknown_returns
+        estimator.restored = True
+        return estimator
 
     @classmethod
     def from_state(
-        cls, state: Mapping[str, Any], *, settings: ReliabilitySettings | None = None
+        cls, state: Any, *, settings: ReliabilitySettings | None = None
     ) -> ReliabilityEstimator:
-        """The estimator ``to_state`` saved; a state of other settings or form starts empty.
-
-        Raises nothing for a bad state: a restart must not fail on it. ``restored`` on the
-        result says whether the saved window was taken over.
-        """
-        estimator = cls(settings)
+        """``from_window`` for a JSON document; a malformed one starts empty, never raises."""
         try:
-            if state.get("version") != STATE_VERSION:
-                return estimator
-            if state.get("bucketSeconds") != estimator.settings.bucket_s:
-                return estimator  # other bucket widths: the indices would mean other times
-            buckets = {}
-            for index, ok, lost in state["buckets"]:
-                if not all(_count(v) for v in (ok, lost)) or not isinstance(index, int):
-                    return estimator
-                buckets[index] = _Bucket(ok=ok, lost=lost)
-            unknown = state.get("unknownReturns", 0)
-        except (AttributeError, KeyError, TypeError, ValueError):
-            return estimator
-        newest = sorted(buckets)[-(estimator.settings.buckets + 1) :]
-        estimator._buckets = {i: buckets[i] for i in newest}
-        estimator.unknown_returns = unknown if isinstance(unknown, int) else 0
-        estimator.restored = True
-        return estimator
+            window = ReliabilityWindow.model_validate(state)
+        except ValidationError:
+            window = None
+        return cls.from_window(window, settings=settings)

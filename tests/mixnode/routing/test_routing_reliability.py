@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from fogcompute_api.mixnodes import MixNodeStatus
 from fogcompute_mixnode.routing import ReliabilityEstimator, ReliabilitySettings
 
 SETTINGS = ReliabilitySettings(window_s=600.0, buckets=10, deadline_s=30.0)
+WINDOW = {
+    "bucketSeconds": 60.0,
+    "buckets": [{"index": 1, "ok": 5, "lost": 1}],
+    "unknownReturns": 0,
+    "lower": 0.4,
+    "upper": 0.97,
+    "samples": 6,
+}
 RATE_S = 1.0  # one measurement packet a second
 
 
@@ -106,7 +115,7 @@ def test_the_state_survives_a_restart_through_json() -> None:
     node = FakeNode(ReliabilityEstimator(SETTINGS))
     node.run(seconds=400, delay_s=0.2)
     node.run(seconds=200, delay_s=None)
-    saved = json.loads(json.dumps(node.estimator.to_state()))
+    saved = json.loads(json.dumps(node.estimator.to_state(now=node.now)))
     assert len(json.dumps(saved)) < 1000
     restored = ReliabilityEstimator.from_state(saved, settings=SETTINGS)
     assert restored.restored
@@ -115,20 +124,36 @@ def test_the_state_survives_a_restart_through_json() -> None:
     assert restored.estimate(now=node.now) == node.estimator.estimate(now=node.now)
 
 
+def test_the_window_fits_the_mixnode_status() -> None:
+    node = FakeNode(ReliabilityEstimator(SETTINGS))
+    node.run(seconds=700, delay_s=0.2)
+    window = node.estimator.to_window(now=node.now)
+    status = MixNodeStatus(reliability=0.99, reliability_window=window)
+    document = json.loads(json.dumps(status.model_dump(by_alias=True, mode="json")))
+    again = MixNodeStatus.model_validate(document).reliability_window
+    assert again == window
+    assert len(window.buckets) <= SETTINGS.buckets + 1
+    assert window.samples == node.estimator.estimate(now=node.now).samples
+    restored = ReliabilityEstimator.from_window(again, settings=SETTINGS)
+    assert restored.estimate(now=node.now).score == node.estimator.estimate(now=node.now).score
+
+
 @pytest.mark.parametrize(
     "state",
     [
         {},
-        {"version": 99},
-        {"version": 1, "bucketSeconds": 30.0, "buckets": []},
-        {"version": 1, "bucketSeconds": 60.0, "buckets": [[1, -1, 0]]},
-        {"version": 1, "bucketSeconds": 60.0, "buckets": [[1, "x", 0]]},
-        {"version": 1, "bucketSeconds": 60.0, "buckets": [[1, 2]]},
-        {"version": 1, "bucketSeconds": 60.0, "buckets": None},
+        None,
+        {**WINDOW, "bucketSeconds": 30.0},
+        {**WINDOW, "buckets": [{"index": 1, "ok": -1, "lost": 0}]},
+        {**WINDOW, "buckets": [{"index": 1, "ok": "x", "lost": 0}]},
+        {**WINDOW, "buckets": [{"index": 1, "ok": 2}]},
+        {**WINDOW, "buckets": None},
+        {**WINDOW, "extra": 1},
     ],
-    ids=["empty", "version", "other-width", "negative", "string", "short-row", "null"],
+    ids=["empty", "none", "other-width", "negative", "string", "short-row", "null", "unknown"],
 )
-def test_a_bad_saved_state_starts_empty_instead_of_failing(state: dict[str, object]) -> None:
+def test_a_bad_saved_state_starts_empty_instead_of_failing(state: object) -> None:
+    assert ReliabilityEstimator.from_state(WINDOW, settings=SETTINGS).restored  # the baseline
     estimator = ReliabilityEstimator.from_state(state, settings=SETTINGS)
     assert not estimator.restored
     assert estimator.estimate(now=0.0).samples == 0
