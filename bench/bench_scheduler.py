@@ -4,11 +4,17 @@ Where it sits: outside the product, driving the scheduling library the way the F
 controller does (`schedule_round`) on synthetic clusters (`workloads.py`), and comparing it, in
 the same run, with the minimum-completion-time (MCT) greedy heuristic, with unseeded
 NSGA-II/NSGA-III given the same budget, and with the placement the real kube-scheduler makes
-for the same pods on the same (kwok) nodes (`kube_baseline.py`). The throughput section
-(`fogjob_throughput.py`) runs the operator against a control plane and times 1,000 FogJobs
-from apply to Running. It is not a test: it asserts nothing and prints figures.
+for the same pods on the same (kwok) nodes (`kube_baseline.py`). The heterogeneous section
+places a capacity-constrained cloud/fog/edge cluster with platinum, gold and bronze jobs
+(`workloads.make_tiered_workload`) by ours, MCT, a least-allocated spread (kube-scheduler's
+default scoring as a greedy) and the real kube-scheduler (our filter's rules as labels, the
+tiers as PriorityClasses), and reports jobs placed and every objective; energy and cost are
+also given per reference cpu-second of placed work, so placements of different job counts
+compare. The throughput section (`fogjob_throughput.py`) runs the operator against a control
+plane and times 1,000 FogJobs from apply to Running. It is not a test: it asserts nothing and
+prints figures, the machine and its load average (the machine may be shared).
 
-    python bench/bench_scheduler.py [--sections optimiser,kube-scheduler,throughput]
+    python bench/bench_scheduler.py [--sections optimiser,kube-scheduler,heterogeneous,throughput]
 
 Every section is a function returning a flat dict of figures, listed in SECTIONS; `main`
 prints the machine, runs the chosen sections and ends with one JSON line holding every figure.
@@ -48,8 +54,11 @@ from workloads import (
     TIER,
     Workload,
     evaluate_placement,
+    make_tiered_workload,
     make_workload,
     mct_placement,
+    placed_work,
+    tiered_placement,
 )
 
 __all__ = ["SECTIONS", "Workload", "evaluate_placement", "main", "make_workload", "mct_placement"]
@@ -58,6 +67,9 @@ SIZES = ((100, 50, 1.0), (1000, 200, 5.0))  # jobs, nodes, optimiser budget (the
 REPORTED = ("makespan", "energy", "cost")
 RUNS = ("seeded", "unseeded_nsga2", "unseeded_nsga3")
 THROUGHPUT_SIZE = (1000, 200)
+TIERED_BUDGET = 1.0  # the operator's default round budget (FOG_SCHEDULER_BUDGET_SECONDS)
+TIERED_PLACERS = ("ours", "mct", "least_allocated", "kube_scheduler")
+TIERED_OBJECTIVES = ("latency", "energy", "cost", "makespan", "unreliability")
 
 
 @dataclass(frozen=True)
@@ -257,6 +269,82 @@ def _kube_scores(comparison: Comparison, kube: Mapping[str, float]) -> dict[str,
     return part
 
 
+def run_heterogeneous_section() -> dict[str, Any]:
+    """Cloud, fog and edge nodes; platinum, gold and bronze jobs; not everything fits."""
+    from clusters import bench_plane
+    from kube_baseline import node_specs, place_with_kube_scheduler
+
+    workload, tag = make_tiered_workload(SEED), "tiered"
+    figures: dict[str, Any] = {}
+    part: dict[str, Any] = {
+        f"{tag}_nodes": len(workload.nodes),
+        f"{tag}_jobs": len(workload.jobs),
+        f"{tag}_pods": workload.pods,
+        f"{tag}_budget_s": TIERED_BUDGET,
+    }
+    result, wall = _run(workload, TIERED_BUDGET, OptimiserSettings())
+    part[f"{tag}_ours_round_s"] = round(wall, 3)
+    for tier in result.record.tiers:
+        part[f"{tag}_ours_{tier.tier}_generations"] = tier.generations
+        part[f"{tag}_ours_{tier.tier}_front_size"] = tier.front_size
+    placements: dict[str, Mapping[str, Sequence[str]]] = {
+        "ours": {p.job: list(p.nodes) for p in result.placements},
+        "mct": tiered_placement(workload, "completion"),
+        "least_allocated": tiered_placement(workload, "least_allocated"),
+    }
+    _emit(part, figures)  # before the control plane starts: it competes for the cores
+    prefix = _prefix(tag)
+    with bench_plane(node_specs(workload.nodes, prefix=prefix)) as plane:
+        kube = place_with_kube_scheduler(
+            plane, jobs=workload.jobs, nodes=workload.nodes, prefix=prefix, tiers=DEFAULT_TIERS
+        )
+    placements["kube_scheduler"] = kube.placement
+    scores = {name: _tiered_scores(workload, p) for name, p in placements.items()}
+    part = {f"{tag}_kube_scheduler_unscheduled_pods": kube.unscheduled_pods}
+    for name in TIERED_PLACERS:
+        part.update({f"{tag}_{name}_{key}": value for key, value in scores[name].items()})
+    part.update(_tiered_ratios(tag, scores))
+    _emit(part, figures)
+    return figures
+
+
+def _tiered_scores(workload: Workload, placement: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    scored = evaluate_placement(workload, placement)
+    work = placed_work(workload, placement)
+    by_name = {job.name: job for job in workload.jobs}
+    figures: dict[str, Any] = {
+        "placed_jobs": len(placement),
+        "placed_pods": sum(by_name[name].pod_count for name in placement),
+    }
+    for tier in DEFAULT_TIERS:
+        figures[f"placed_{tier}_jobs"] = sum(by_name[name].tier == tier for name in placement)
+    figures.update({o: round(scored[o], 4) for o in TIERED_OBJECTIVES})
+    figures["energy_per_work"] = round(scored["energy"] / work, 4) if work else None
+    figures["cost_per_work"] = round(scored["cost"] / work, 8) if work else None
+    figures["capacity_overflow"] = scored["capacity_overflow"]
+    figures["jobs_sharing_a_node"] = _sharing(placement)
+    return figures
+
+
+def _tiered_ratios(tag: str, scores: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    ours = scores["ours"]
+    part: dict[str, Any] = {}
+    for other in TIERED_PLACERS[1:]:
+        theirs = scores[other]
+        for key in ("placed_jobs", "energy_per_work", "cost_per_work", "makespan"):
+            part[f"{tag}_ratio_{key}_ours_vs_{other}"] = _ratio(ours[key], theirs[key])
+        part[f"{tag}_ours_places_at_least_as_many_jobs_as_{other}"] = (
+            ours["placed_jobs"] >= theirs["placed_jobs"]
+        )
+    kube = scores["kube_scheduler"]
+    part[f"{tag}_ours_dominates_kube_scheduler_energy_cost_makespan"] = (
+        ours["energy_per_work"] <= kube["energy_per_work"]
+        and ours["cost_per_work"] <= kube["cost_per_work"]
+        and ours["makespan"] <= kube["makespan"]
+    )
+    return part
+
+
 def run_throughput_section() -> dict[str, Any]:
     from fogjob_throughput import run_throughput
 
@@ -264,6 +352,11 @@ def run_throughput_section() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     _emit(run_throughput(jobs=workload.jobs, nodes=workload.nodes), figures)
     return figures
+
+
+def _load() -> str:
+    """1, 5 and 15-minute load averages: the machine may be shared while the figures are taken."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _prefix(tag: str) -> str:
@@ -283,6 +376,7 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     return {
+        "load_average": _load(),
         "cores": os.cpu_count(),
         "cpu_model": model,
         "python": platform.python_version(),
@@ -295,6 +389,7 @@ def machine() -> dict[str, Any]:
 SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "optimiser": run_optimiser_section,
     "kube-scheduler": run_kube_scheduler_section,
+    "heterogeneous": run_heterogeneous_section,
     "throughput": run_throughput_section,
 }
 
@@ -321,7 +416,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"# section {name}", flush=True)
             figures.update(SECTIONS[name]())
     figures["run_s"] = round(time.perf_counter() - started, 1)
+    figures["load_average_at_end"] = _load()
     print(f"{'run_s':<60} {figures['run_s']}")
+    print(f"{'load_average_at_end':<60} {figures['load_average_at_end']}")
     print(json.dumps(figures, sort_keys=True))
 
 

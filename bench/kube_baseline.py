@@ -10,6 +10,13 @@ Scoring the placement is the caller's job; nothing here knows the objectives.
 
 Each workload gets its own node names and a label that its pods select, so two workloads can
 share one control plane without seeing each other's nodes.
+
+With `tiers` (the heterogeneous section), every hard rule our filter applies is given to
+kube-scheduler too, the way a user would: each distinct set of nodes our filter allows a job
+(tier rules such as platinum's no-harvesting and minimum reliability, harvestability, selectors)
+becomes a node label the job's pods select, and each tier becomes a PriorityClass of the tier's
+priority (preemptionPolicy Never, so the figures are placements, not evictions) that the pods
+name, so kube-scheduler's queue takes the tiers in the same order as our round.
 """
 
 from __future__ import annotations
@@ -17,19 +24,23 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from clusters import Watcher, api_client
-from fogcompute_operator.scheduling import JobRequest, NodeSnapshot
+from fogcompute_operator.scheduling import JobRequest, NodeSnapshot, Tier
+from fogcompute_operator.scheduling.filtering import filter_batch
 from fogcompute_testbed.controlplane import ControlPlane, NodeSpec
 from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 
 WORKLOAD_LABEL = "bench.fogcompute.io/workload"
 JOB_LABEL = "bench.fogcompute.io/job"
 SLOT_LABEL = "bench.fogcompute.io/slot"
+ELIGIBLE_LABEL = "bench.fogcompute.io/eligible-{}"  # one per distinct set of allowed nodes
+PRIORITY_CLASS = "bench-{}"  # one per tier
 NOT_HARVESTABLE_TAINT = "fogcompute.io/not-harvestable"
 IMAGE = "registry.k8s.io/pause:3.9"
 CREATE_THREADS = 16
@@ -55,17 +66,54 @@ def cluster_name(prefix: str, node: NodeSnapshot) -> str:
     return f"{prefix}-{node.name}"
 
 
-def node_specs(nodes: Sequence[NodeSnapshot], *, prefix: str) -> list[NodeSpec]:
+def node_specs(
+    nodes: Sequence[NodeSnapshot],
+    *,
+    prefix: str,
+    extra_labels: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+) -> list[NodeSpec]:
+    extra = extra_labels or {}
     return [
         NodeSpec(
             name=cluster_name(prefix, node),
             cpu=f"{node.cpu_millis}m",
             memory=str(node.memory_bytes),
             edge=node.harvested,
-            labels=((WORKLOAD_LABEL, prefix),),
+            labels=((WORKLOAD_LABEL, prefix), *extra.get(node.name, ())),
         )
         for node in nodes
     ]
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Our filter's verdicts as labels: `job_label[i]` is job i's label key (None: no rule)."""
+
+    node_labels: dict[str, tuple[tuple[str, str], ...]]
+    job_label: list[str | None]
+
+
+def eligibility(
+    jobs: Sequence[JobRequest], nodes: Sequence[NodeSnapshot], tiers: Mapping[str, Tier]
+) -> Eligibility:
+    """One label per distinct set of nodes our filter allows a job; all nodes: no label."""
+    sets: dict[frozenset[int], str] = {}
+    job_label: list[str | None] = []
+    for job in jobs:
+        found = filter_batch(jobs=[job], tier=tiers[job.tier], nodes=nodes)[0]
+        allowed = frozenset(found.nodes)
+        if len(allowed) == len(nodes):
+            job_label.append(None)
+            continue
+        job_label.append(sets.setdefault(allowed, ELIGIBLE_LABEL.format(len(sets))))
+    node_labels: dict[str, list[tuple[str, str]]] = {node.name: [] for node in nodes}
+    for allowed, label in sets.items():
+        for index in allowed:
+            node_labels[nodes[index].name].append((label, "true"))
+    return Eligibility(
+        node_labels={name: tuple(labels) for name, labels in node_labels.items()},
+        job_label=job_label,
+    )
 
 
 def place_with_kube_scheduler(
@@ -74,10 +122,13 @@ def place_with_kube_scheduler(
     jobs: Sequence[JobRequest],
     nodes: Sequence[NodeSnapshot],
     prefix: str,
+    tiers: Mapping[str, Tier] | None = None,
 ) -> KubePlacement:
     """Create the nodes and pods of one workload under `prefix` and return kube-scheduler's
-    placement, mapped back to the workload's job and node names."""
-    specs = node_specs(nodes, prefix=prefix)
+    placement, mapped back to the workload's job and node names. With `tiers`, our filter's
+    rules become node labels and the tiers PriorityClasses (see the module docstring)."""
+    rules = eligibility(jobs, nodes, tiers) if tiers is not None else None
+    specs = node_specs(nodes, prefix=prefix, extra_labels=rules.node_labels if rules else None)
     plane.apply_nodes(specs)
     blocked = [cluster_name(prefix, n) for n in nodes if n.edge and not n.edge.harvestable]
     if blocked:
@@ -87,12 +138,21 @@ def place_with_kube_scheduler(
     namespace = f"{prefix}-pods"
     plane.create_namespace(namespace)
     manifests = [
-        _pod(job, index=i, slot=slot, prefix=prefix)
+        _pod(
+            job,
+            index=i,
+            slot=slot,
+            prefix=prefix,
+            eligible=rules.job_label[i] if rules else None,
+            priority_class=PRIORITY_CLASS.format(job.tier) if tiers is not None else None,
+        )
         for i, job in enumerate(jobs)
         for slot in range(job.pod_count)
     ]
     api = api_client(plane)
     core = client.CoreV1Api(api)
+    if tiers is not None:
+        _priority_classes(client.SchedulingV1Api(api), tiers)
     bound: dict[str, tuple[str, float]] = {}
     lock = threading.Lock()
 
@@ -124,9 +184,36 @@ def _create(core: client.CoreV1Api, namespace: str, body: dict[str, Any]) -> Non
     response.release_conn()
 
 
-def _pod(job: JobRequest, *, index: int, slot: int, prefix: str) -> dict[str, Any]:
+def _priority_classes(scheduling: client.SchedulingV1Api, tiers: Mapping[str, Tier]) -> None:
+    for tier in tiers.values():
+        body = {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": PRIORITY_CLASS.format(tier.name)},
+            "value": tier.priority,
+            "preemptionPolicy": "Never",
+            "description": f"fog-compute benchmark: tier {tier.name}",
+        }
+        create: Any = scheduling.create_priority_class  # typed for models; a dict works too
+        try:
+            create(body)
+        except ApiException as error:
+            if error.status != 409:  # already there from an earlier workload
+                raise
+
+
+def _pod(
+    job: JobRequest,
+    *,
+    index: int,
+    slot: int,
+    prefix: str,
+    eligible: str | None = None,
+    priority_class: str | None = None,
+) -> dict[str, Any]:
     requests = {"cpu": f"{job.cpu_millis}m", "memory": str(job.memory_bytes)}
-    return {
+    selector = {WORKLOAD_LABEL: prefix, **({eligible: "true"} if eligible else {})}
+    pod: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
@@ -135,7 +222,7 @@ def _pod(job: JobRequest, *, index: int, slot: int, prefix: str) -> dict[str, An
         },
         "spec": {
             "containers": [{"name": "work", "image": IMAGE, "resources": {"requests": requests}}],
-            "nodeSelector": {WORKLOAD_LABEL: prefix},
+            "nodeSelector": selector,
             # Our scheduler puts a job's pods on distinct nodes; kube-scheduler gets the same rule.
             "affinity": {
                 "podAntiAffinity": {
@@ -151,6 +238,9 @@ def _pod(job: JobRequest, *, index: int, slot: int, prefix: str) -> dict[str, An
             "automountServiceAccountToken": False,
         },
     }
+    if priority_class:
+        pod["spec"]["priorityClassName"] = priority_class
+    return pod
 
 
 def _pod_name(index: int, slot: int) -> str:

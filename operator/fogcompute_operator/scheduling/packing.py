@@ -5,7 +5,8 @@ gives a job all its pods (each on a distinct candidate with room left) or nothin
 differs in is the job order and the rule that picks a job's nodes:
 
 - `completion` (MCT, minimum completion time): earliest finish, the classic grid heuristic;
-- `energy`, `cost`, `latency`, `reliability`: the best node for one objective;
+- `energy`, `cost`, `latency`, `reliability`: the best node for one objective (for energy and
+  cost the longest-running jobs choose first, since they gain the most from a good node);
 - `least_allocated`: kube-scheduler's default scoring, NodeResourcesFit's LeastAllocated plus
   NodeResourcesBalancedAllocation over cpu and memory, so a spread like kube-scheduler's;
 - `first_fit_decreasing`, `best_fit_decreasing`: bin packing, the largest jobs first, on the
@@ -54,6 +55,8 @@ PACKERS: tuple[Packer, ...] = (
     "best_fit_decreasing",
     "best_fit_increasing",
 )
+_UNIT: frozenset[Packer] = frozenset({"energy", "cost", "latency", "reliability"})
+_LONGEST_FIRST: frozenset[Packer] = frozenset({"energy", "cost"})
 _INCREASING: frozenset[Packer] = frozenset({"best_fit_increasing"})
 _DECREASING: frozenset[Packer] = frozenset({"first_fit_decreasing", "best_fit_decreasing"})
 
@@ -74,18 +77,32 @@ class Greedy:
         return int(np.count_nonzero(self.placed))
 
 
-def pack(encoding: Encoding, packer: Packer) -> Greedy:
+def pack(
+    encoding: Encoding,
+    packer: Packer,
+    *,
+    fill: Packer | None = None,
+    horizon: float | None = None,
+) -> Greedy:
     """Place jobs one at a time, all pods of a job or none, each pod on a node of its own.
 
     Placing one pod changes only the node it lands on, which the job's later pods may not use:
     so the pods of a job take the job's best candidates with room, in order, all at once, which
-    is what placing them one by one would give. Ties go to the earlier finish.
+    is what placing them one by one would give. Ties go to the earlier node. With `fill`, the
+    jobs the first pass left out get a second pass by that rule over the room that is left (a
+    seed that is the packer's placement wherever it can be, and feasible more often). With
+    `horizon` (seconds), a job takes only nodes that finish its pod in time when there are enough
+    of them, and any node with room otherwise: the packer's best placement that keeps about that
+    makespan.
     """
-    state = _Packing.start(encoding)
+    state = _Packing.start(encoding, horizon=horizon)
     order = _job_order(encoding, packer)
     starts = np.searchsorted(encoding.pod_job, np.arange(len(encoding.jobs) + 1))
     for job in order:
         state.place(int(starts[job]), int(starts[job + 1]), packer)
+    if fill is not None:
+        for job in order[~state.placed[order]]:
+            state.place(int(starts[job]), int(starts[job + 1]), fill)
     return Greedy(genes=state.genes, placed=state.placed, packer=packer)
 
 
@@ -117,9 +134,15 @@ def _rank(encoding: Encoding, result: Greedy) -> tuple[int, int, tuple[bool, ...
 
 def _job_order(encoding: Encoding, packer: Packer) -> IntArray:
     n_jobs = len(encoding.jobs)
+    firsts = np.searchsorted(encoding.pod_job, np.arange(n_jobs))
+    if packer in _LONGEST_FIRST:
+        # Energy and cost grow with a pod's runtime, room with its cores: the longest pods
+        # gain the most from the best nodes, so they choose first (stable: batch order on ties).
+        longest: IntArray = np.argsort(-encoding.pod_seconds[firsts], kind="stable")
+        return longest.astype(np.int64)
     if packer not in _DECREASING | _INCREASING:
         return np.arange(n_jobs, dtype=np.int64)
-    share = _pod_share(encoding)[np.searchsorted(encoding.pod_job, np.arange(n_jobs))]
+    share = _pod_share(encoding)[firsts]
     size = share * np.bincount(encoding.pod_job, minlength=n_jobs)
     order: IntArray = np.argsort(size if packer in _INCREASING else -size, kind="stable")
     return order.astype(np.int64)
@@ -148,9 +171,11 @@ class _Packing:
     completion: FloatArray
     genes: IntArray
     placed: npt.NDArray[np.bool_]
+    horizon: float | None
+    units: dict[str, FloatArray]
 
     @classmethod
-    def start(cls, encoding: Encoding) -> _Packing:
+    def start(cls, encoding: Encoding, *, horizon: float | None = None) -> _Packing:
         return cls(
             encoding=encoding,
             free_cpu=encoding.free_cpu.copy(),
@@ -159,44 +184,52 @@ class _Packing:
             completion=encoding.base_seconds.copy(),
             genes=np.zeros(encoding.n_pods, dtype=np.int64),
             placed=np.zeros(len(encoding.jobs), dtype=bool),
+            horizon=horizon,
+            units={},
         )
 
     def place(self, first: int, end: int, packer: Packer) -> None:
         enc = self.encoding
+        count = end - first
         cands = enc.candidates[first, : enc.n_candidates[first]]
         cpu, memory, gpu = enc.pod_cpu[first], enc.pod_memory[first], enc.pod_gpu[first]
-        room = (
-            (self.free_cpu[cands] >= cpu)
-            & (self.free_memory[cands] >= memory)
-            & (self.free_gpu[cands] >= gpu)
-        )
-        if np.count_nonzero(room) < end - first:
+        room = (self.free_cpu[cands] >= cpu) & (self.free_memory[cands] >= memory)
+        if gpu > 0:
+            room &= self.free_gpu[cands] >= gpu
+        if np.count_nonzero(room) < count:
             return
-        work = enc.pod_cores[first] * enc.pod_seconds[first]
-        finish = self.completion[cands] + work / enc.rate[cands]
+        seconds = enc.pod_cores[first] * enc.pod_seconds[first] / enc.rate[cands]
+        finish = None
+        if packer == "completion" or self.horizon is not None:
+            finish = self.completion[cands] + seconds
+            in_time = room & (finish <= self.horizon) if self.horizon is not None else room
+            if np.count_nonzero(in_time) >= count:
+                room = in_time
         key = self._key(packer, cands, first, finish)
-        chosen = np.lexsort((finish, np.where(room, key, np.inf)))[: end - first]
+        score = np.where(room, key, np.inf)
+        if count == 1:
+            chosen = np.asarray([int(np.argmin(score))])
+        else:
+            best = np.argpartition(score, count - 1)[:count]
+            chosen = best[np.argsort(score[best], kind="stable")]
         nodes = cands[chosen]
         self.genes[first:end] = chosen
         self.placed[enc.pod_job[first]] = True
         self.free_cpu[nodes] -= cpu
         self.free_memory[nodes] -= memory
         self.free_gpu[nodes] -= gpu
-        self.completion[nodes] = finish[chosen]
+        self.completion[nodes] += seconds[chosen]
 
-    def _key(self, packer: Packer, cands: IntArray, first: int, finish: FloatArray) -> FloatArray:
-        """Lower is better."""
+    def _key(
+        self, packer: Packer, cands: IntArray, first: int, finish: FloatArray | None
+    ) -> FloatArray:
+        """Lower is better; `finish` is given for the completion rule."""
         enc = self.encoding
         if packer == "completion":
+            assert finish is not None
             return finish
-        if packer == "energy":
-            return (enc.energy / enc.speed)[cands]
-        if packer == "cost":
-            return (enc.price / enc.speed)[cands]
-        if packer == "latency":
-            return enc.latency[cands]
-        if packer == "reliability":
-            return enc.unreliability[cands]
+        if packer in _UNIT:
+            return self._unit(packer)[cands]
         if packer == "first_fit_decreasing":
             return cands.astype(np.float64)
         cpu_used = self._used_after(enc.free_cpu, self.free_cpu, enc.pod_cpu[first], cands)
@@ -210,6 +243,20 @@ class _Packing:
         least = ((1.0 - cpu_used) + (1.0 - memory_used)) / 2.0
         balanced = 1.0 - np.abs(cpu_used - memory_used) / 2.0
         return -(least + balanced)
+
+    def _unit(self, packer: Packer) -> FloatArray:
+        """Per-node score of one reference cpu-second (or one pod) for a per-objective packer."""
+        if packer not in self.units:
+            enc = self.encoding
+            if packer == "energy":
+                self.units[packer] = enc.energy / enc.speed
+            elif packer == "cost":
+                self.units[packer] = enc.price / enc.speed
+            elif packer == "latency":
+                self.units[packer] = enc.latency
+            else:
+                self.units[packer] = enc.unreliability
+        return self.units[packer]
 
     @staticmethod
     def _used_after(

@@ -2,14 +2,16 @@
 
 Runs between admission (packing) and optimising. The greedy seeds are the sequential packers of
 `packing`, run again on the admitted jobs alone: minimum completion time (MCT), minimum energy,
-minimum cost, minimum latency, maximum reliability, kube-scheduler's least-allocated spread,
-first-fit and best-fit decreasing, each keeping a job's pods on distinct nodes. A seed that
-cannot fit some admitted job takes the admitted placement's genes for it. The initial
-population is the admitted placement itself (it fits by construction, so the search always has
-a feasible individual placing every admitted job), those seeds, the previous round's population
-mapped onto this round's pods, then half of what is left as job-by-job mixes of two seeds
-(points between two extremes of the front) and half random individuals; every row that is not a
-greedy seed passes through `repairing.repair`, so none puts two pods of a job on one node.
+minimum cost, minimum latency, maximum reliability, kube-scheduler's least-allocated spread and
+first-fit decreasing, each keeping a job's pods on distinct nodes; and energy and cost seeds
+that keep the makespan within 1.25x and 1.5x of the best fitting seed's. A seed that cannot fit
+some admitted job best-fits it into the room left, else takes the admitted placement's genes
+for it. The initial population is the admitted placement itself (it fits by construction, so
+the search always has a feasible individual placing every admitted job), those seeds, the
+previous round's population mapped onto this round's pods, then half of what is left as
+job-by-job mixes of two seeds (points between two extremes of the front) and half random
+individuals; every row that is not a greedy seed passes through `repairing.repair`, so none
+puts two pods of a job on one node.
 """
 
 from __future__ import annotations
@@ -19,18 +21,26 @@ from collections.abc import Mapping
 import numpy as np
 
 from fogcompute_operator.scheduling.encoding import Encoding, IntArray
+from fogcompute_operator.scheduling.objectives import node_completion
 from fogcompute_operator.scheduling.packing import (
     CRITERIA,
-    PACKERS,
     Criterion,
     Greedy,
+    Packer,
     pack,
 )
 from fogcompute_operator.scheduling.records import PopulationMemory
 from fogcompute_operator.scheduling.repairing import repair
 
+# The packers worth a row: one per objective and both of kube-scheduler's kinds of packing
+# (its spread, and bin packing); the admission-only packers add little but time.
+SEEDS: tuple[Packer, ...] = (*CRITERIA, "least_allocated", "first_fit_decreasing")
+_FRUGAL: tuple[Packer, ...] = ("energy", "cost")
+_HORIZONS = (1.25, 1.5)
+
 __all__ = [
     "CRITERIA",
+    "SEEDS",
     "Criterion",
     "Greedy",
     "blends",
@@ -60,11 +70,16 @@ def initial_population(
     MCT placed everything): it must fit, since it is every other seed's fallback.
     """
     seeds = [mct]
-    for packer in PACKERS:
-        result = pack(encoding, packer)
-        # A job this packer could not fit keeps the admitted genes, which are known to fit.
+    fitting = [mct]
+    for packer in SEEDS:
+        # What the packer leaves out gets best-fit into the room left; a job that still finds
+        # none keeps the admitted genes (the row may then overflow: the search sorts it out).
+        result = pack(encoding, packer, fill="best_fit_decreasing")
         unplaced = ~result.placed[encoding.pod_job]
         seeds.append(np.where(unplaced, mct, result.genes))
+        if not unplaced.any():
+            fitting.append(result.genes)
+    seeds += _within_horizons(encoding, fitting)
     rows = _distinct(seeds, pop_size)
     counts = {"greedy": len(rows)}
     # The previous population may fill everything the seeds leave: it is the best start there is.
@@ -79,6 +94,23 @@ def initial_population(
     rows.extend(random_genes(encoding, n_random, rng=rng))
     counts["random"] = n_random
     return np.stack(rows)[:pop_size], counts
+
+
+def _within_horizons(encoding: Encoding, fitting: list[IntArray]) -> list[IntArray]:
+    """Energy and cost seeds that keep the makespan near the best a fitting seed reached.
+
+    The plain energy and cost seeds put the longest pods on the most frugal nodes, which are
+    often the slowest: their makespan can be twice the best. These prefer nodes that finish
+    within 1.25x and 1.5x of the best makespan of the seeds that fit (MCT's, usually), the
+    region a tier's makespan bound (`Weights.max_makespan_ratio`) leaves to choose from.
+    """
+    makespan = float(node_completion(encoding, encoding.nodes_of(np.stack(fitting))).max(1).min())
+    seeds = []
+    for packer in _FRUGAL:
+        for factor in _HORIZONS:
+            result = pack(encoding, packer, fill="best_fit_decreasing", horizon=factor * makespan)
+            seeds.append(np.where(~result.placed[encoding.pod_job], fitting[0], result.genes))
+    return seeds
 
 
 def blends(

@@ -12,8 +12,9 @@ barely minds still breaks ties between otherwise equal points.
 - platinum (latency-critical, small): latency 4 and unreliability 4 are the point of the tier (a
   near node, and a lost pod is a missed SLA; `min_reliability` is only a floor), makespan 3 (a
   result is late either way if it waits behind a queue); energy and cost 0.5, because platinum
-  pays for speed. Makespan at most 1.5x the front's best: it may give up some finishing time
-  for a nearer node, no more.
+  pays for speed. No makespan bound: its jobs are small, so they finish quickly on any node,
+  and a bound would send them to the fastest nodes however far (the cloud), which is what the
+  tier exists to avoid, and take the room that only the fastest, largest nodes have.
 - gold (the default, general work): latency, makespan and unreliability 2, energy and cost 1 -
   a user expects the job to finish about as soon as the cluster allows, then cheaply. Makespan
   at most 1.25x the front's best: with five objectives the front's makespan range is wide, and
@@ -40,7 +41,6 @@ PLATINUM = Tier(
         cost=0.5,
         makespan=3.0,
         unreliability=4.0,
-        max_makespan_ratio=1.5,
     ),
     max_pending_seconds=30.0,
     preemptible=False,
@@ -65,7 +65,14 @@ GOLD = Tier(
 BRONZE = Tier(
     name="bronze",
     priority=100,
-    weights=Weights(latency=0.5, energy=3.0, cost=4.0, makespan=0.5, unreliability=0.5),
+    weights=Weights(
+        latency=0.5,
+        energy=3.0,
+        cost=4.0,
+        makespan=0.5,
+        unreliability=0.5,
+        max_makespan_ratio=1.5,
+    ),
     max_pending_seconds=3600.0,
     preemptible=True,
     allow_harvested=True,
