@@ -5,7 +5,8 @@
 //! It composes RustCrypto/dalek primitives (see `primitives`) into the Sphinx operations and
 //! implements no primitive of its own. No function lets a panic cross into Python: each
 //! entry point runs under `catch_unwind`, and a panic while unwrapping a packet becomes the
-//! "malformed" drop code. Keys and packets are never logged.
+//! "malformed" drop code. Keys and packets are never logged. `unwrap_packet` runs its
+//! cryptography with the GIL released; `profiling` serves only the benchmark.
 
 mod building;
 mod commands;
