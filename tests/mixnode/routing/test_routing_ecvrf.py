@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fogcompute_mixnode.routing import ecvrf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 VECTORS_FILE = (
     Path(__file__).parent.parent / "vectors" / "rfc9381-ecvrf-edwards25519-sha512-tai.json"
@@ -123,3 +125,24 @@ def test_a_fresh_key_proves_and_verifies_its_own_outputs() -> None:
 def test_a_secret_of_the_wrong_size_is_refused_with_a_message() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         ecvrf.prove(secret_key=b"short", alpha=b"")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    public_key=st.binary(max_size=40), alpha=st.binary(max_size=64), proof=st.binary(max_size=90)
+)
+def test_arbitrary_bytes_never_raise(public_key: bytes, alpha: bytes, proof: bytes) -> None:
+    assert ecvrf.verify(public_key=public_key, alpha=alpha, proof=proof) is None
+    ecvrf.proof_to_hash(proof)  # must not raise either
+
+
+@settings(max_examples=100, deadline=None)
+@given(index=st.integers(0, ecvrf.PROOF_SIZE - 1), mask=st.integers(1, 255))
+def test_any_single_byte_change_of_a_proof_fails(index: int, mask: int) -> None:
+    vector = VECTORS[1]
+    proof = bytearray(_bytes(vector, "pi"))
+    proof[index] ^= mask
+    beta = ecvrf.verify(
+        public_key=_bytes(vector, "pk"), alpha=_bytes(vector, "alpha"), proof=bytes(proof)
+    )
+    assert beta is None
