@@ -81,16 +81,13 @@ def pack(
     encoding: Encoding,
     packer: Packer,
     *,
-    fill: Packer | None = None,
     horizon: float | None = None,
 ) -> Greedy:
     """Place jobs one at a time, all pods of a job or none, each pod on a node of its own.
 
     Placing one pod changes only the node it lands on, which the job's later pods may not use:
     so the pods of a job take the job's best candidates with room, in order, all at once, which
-    is what placing them one by one would give. Ties go to the earlier node. With `fill`, the
-    jobs the first pass left out get a second pass by that rule over the room that is left (a
-    seed that is the packer's placement wherever it can be, and feasible more often). With
+    is what placing them one by one would give. Ties go to the earlier node. With
     `horizon` (seconds), a job takes only nodes that finish its pod in time when there are enough
     of them, and any node with room otherwise: the packer's best placement that keeps about that
     makespan.
@@ -100,9 +97,6 @@ def pack(
     starts = np.searchsorted(encoding.pod_job, np.arange(len(encoding.jobs) + 1))
     for job in order:
         state.place(int(starts[job]), int(starts[job + 1]), packer)
-    if fill is not None:
-        for job in order[~state.placed[order]]:
-            state.place(int(starts[job]), int(starts[job + 1]), fill)
     return Greedy(genes=state.genes, placed=state.placed, packer=packer)
 
 

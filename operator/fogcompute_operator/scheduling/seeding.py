@@ -5,13 +5,12 @@ Runs between admission (packing) and optimising. The greedy seeds are the sequen
 minimum cost, minimum latency, maximum reliability, kube-scheduler's least-allocated spread and
 first-fit decreasing, each keeping a job's pods on distinct nodes; and energy and cost seeds
 that keep the makespan within 1.25x and 1.5x of the best fitting seed's. A seed that cannot fit
-some admitted job best-fits it into the room left, else takes the admitted placement's genes
-for it. The initial population is the admitted placement itself (it fits by construction, so
-the search always has a feasible individual placing every admitted job), those seeds, the
-previous round's population mapped onto this round's pods, then half of what is left as
-job-by-job mixes of two seeds (points between two extremes of the front) and half random
-individuals; every row that is not a greedy seed passes through `repairing.repair`, so none
-puts two pods of a job on one node.
+some admitted job takes the admitted placement's genes for it. The initial population is the
+admitted placement itself (it fits by construction, so the search always has a feasible
+individual placing every admitted job), those seeds, the previous round's population mapped
+onto this round's pods, then half of what is left as job-by-job mixes of two seeds (points
+between two extremes of the front) and half random individuals; every row that is not a greedy
+seed passes through `repairing.repair`, so none puts two pods of a job on one node.
 """
 
 from __future__ import annotations
@@ -72,9 +71,9 @@ def initial_population(
     seeds = [mct]
     fitting = [mct]
     for packer in SEEDS:
-        # What the packer leaves out gets best-fit into the room left; a job that still finds
-        # none keeps the admitted genes (the row may then overflow: the search sorts it out).
-        result = pack(encoding, packer, fill="best_fit_decreasing")
+        # A job the packer cannot fit keeps the admitted genes (the row may then overflow: the
+        # search sorts it out; a job skipped for want of room could not use a second pass).
+        result = pack(encoding, packer)
         unplaced = ~result.placed[encoding.pod_job]
         seeds.append(np.where(unplaced, mct, result.genes))
         if not unplaced.any():
@@ -108,7 +107,7 @@ def _within_horizons(encoding: Encoding, fitting: list[IntArray]) -> list[IntArr
     seeds = []
     for packer in _FRUGAL:
         for factor in _HORIZONS:
-            result = pack(encoding, packer, fill="best_fit_decreasing", horizon=factor * makespan)
+            result = pack(encoding, packer, horizon=factor * makespan)
             seeds.append(np.where(~result.placed[encoding.pod_job], fitting[0], result.genes))
     return seeds
 

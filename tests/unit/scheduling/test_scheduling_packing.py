@@ -201,3 +201,33 @@ def test_admission_prefers_earlier_jobs_when_counts_tie() -> None:
     admitted = admit(encoding)
 
     assert admitted.placed.tolist() == [True, False]
+
+
+def test_energy_packer_gives_the_frugal_node_to_the_longest_job() -> None:
+    # One frugal slot: the 900 s job saves nine times what the 100 s job would.
+    jobs = [make_job("short").seconds(100).build(), make_job("long").seconds(900).build()]
+    nodes = [make_node("frugal").cpu(500).energy(2).build(), make_node("dear").energy(20).build()]
+    encoding = _encoded(jobs, nodes)
+
+    result = pack(encoding, "energy")
+
+    assert encoding.nodes_of(result.genes[None, :])[0].tolist() == [1, 0]
+
+
+def test_a_horizon_keeps_pods_off_nodes_that_would_finish_late() -> None:
+    # The frugal node is slow: 600 s there, 150 s on the fast one.
+    jobs = [make_job("a").cpu(1000).seconds(300).build()]
+    nodes = [
+        make_node("slow").cpu(1000).speed(0.5).energy(2).build(),
+        make_node("fast").cpu(1000).speed(2.0).energy(20).build(),
+    ]
+    encoding = _encoded(jobs, nodes)
+
+    free = pack(encoding, "energy")
+    bounded = pack(encoding, "energy", horizon=200.0)
+    impossible = pack(encoding, "energy", horizon=10.0)
+
+    assert encoding.nodes_of(free.genes[None, :])[0].tolist() == [0]
+    assert encoding.nodes_of(bounded.genes[None, :])[0].tolist() == [1]
+    # No node finishes in time: the horizon is a preference, the packer's rule decides.
+    assert encoding.nodes_of(impossible.genes[None, :])[0].tolist() == [0]
