@@ -123,7 +123,7 @@ RESOURCES: tuple[ResourceKind, ...] = (
         description="One Sphinx mixnode hosted by an edge agent: layer, epoch keys, "
         "reliability, stake behind it.",
         printer_columns=(
-            PrinterColumn("Layer", ".spec.layer", "integer"),
+            PrinterColumn("Layer", ".status.layer", "integer"),
             PrinterColumn("Node", ".spec.nodeName"),
             PrinterColumn("Reliability", ".status.reliability", "number"),
             PrinterColumn("Stake", ".status.stake"),

@@ -52,7 +52,12 @@ class MixNodeSpec(ApiModel):
             )
         ),
     )
-    layer: int = Field(ge=0, le=MAX_LAYERS - 1, description="Mix layer, 0 (entry) to 4.")
+    layer: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_LAYERS - 1,
+        description="Mix layer, 0 (entry) to 4; unset: the operator assigns one (status.layer).",
+    )
     enabled: bool = Field(default=True, description="Set false to take the node out of paths.")
 
 
@@ -117,6 +122,18 @@ class MixNodeStatus(ApiModel):
     identity_key: HexKey | None = Field(
         default=None, description="Long-term Ed25519 public key of the node."
     )
+    layer: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_LAYERS - 1,
+        description="The layer the node serves: spec.layer, or the one the operator assigned.",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, le=1024, description="Worker processes the node runs."
+    )
+    health: (
+        Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9]*$")] | None
+    ) = Field(default=None, description="The agent's word on its mixnode: Serving, Down, ...")
     epoch: int | None = Field(default=None, ge=0, le=2**53 - 1, description="Current key epoch.")
     keys: tuple[EpochKey, ...] = Field(
         default=(),

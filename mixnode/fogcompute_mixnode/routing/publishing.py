@@ -56,12 +56,15 @@ def record_of(mixnode: MixNode, *, epoch: int, default_stake: int = 1) -> MixNod
         return f"no public key for epoch {epoch} in status.keys"
     if status.reliability is None:
         return "no measured reliability yet (status.reliability)"
+    layer = mixnode.spec.layer if mixnode.spec.layer is not None else status.layer
+    if layer is None:
+        return "no layer yet (spec.layer unset and status.layer not assigned)"
     # TokenAmount allows at most 30 digits, far below the directory's MAX_STAKE.
     stake = default_stake if status.stake is None else int(status.stake)
     return MixNodeRecord(
         name=mixnode.metadata.name,
         node_id=bytes.fromhex(status.identity_key),
-        layer=mixnode.spec.layer,
+        layer=layer,
         address=status.address,
         public_keys=keys,
         reliability_ppm=reliability_to_ppm(status.reliability),
