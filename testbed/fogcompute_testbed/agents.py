@@ -13,6 +13,7 @@ second, as a running machine's would.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import threading
 from collections.abc import Sequence
@@ -140,12 +141,17 @@ class EdgeAgents:
             proc.stop()
 
 
-def _machine(index: int, root: Path) -> FixtureHost:
+def _machine(node: str, root: Path) -> FixtureHost:
+    """A fresh fixture: a laptop on AC for even-numbered nodes (``edge-0``), else a server.
+
+    Kinds alternate so `kubectl get edgedevices` shows both; the kind follows the node's name,
+    so an agent restarted alone gets the same machine."""
+    shutil.rmtree(root, ignore_errors=True)
+    digits = "".join(c for c in node if c.isdigit())
     host = FixtureHost(root)
-    # Alternate kinds so `kubectl get edgedevices` shows both: a laptop on AC, a server.
-    return (
-        host.laptop(on_ac=True, battery=100, idle_seconds=3600) if index % 2 == 0 else host.server()
-    )
+    if not digits or int(digits) % 2 == 0:
+        return host.laptop(on_ac=True, battery=100, idle_seconds=3600)
+    return host.server()
 
 
 def start_edge_agents(
@@ -160,8 +166,8 @@ def start_edge_agents(
     install_agent_authorization(plane)
     agents = EdgeAgents(hosts={}, processes={}, metrics_ports={})
     base = plane.state_dir / "edge-agents"
-    for index, node in enumerate(nodes):
-        host = _machine(index, plane.state_dir / "edge-hosts" / node)
+    for node in nodes:
+        host = _machine(node, plane.state_dir / "edge-hosts" / node)
         kubeconfig = bound_token_kubeconfig(plane, node=node, path=base / node / "kubeconfig.yaml")
         port = free_port()
         argv = [

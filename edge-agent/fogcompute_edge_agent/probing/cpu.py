@@ -3,6 +3,8 @@
 Foreign CPU use is the share of all cores busy with work that is not the agent's harvest pods,
 over the interval between two /proc/stat samples: busy jiffies minus the harvest pods' cgroup
 CPU time (``cgroups``), divided by all jiffies. The first sample has no interval: ``pending``.
+An interval shorter than half a second of all cores' jiffies is too coarse to judge (and a fixture
+host may not have ticked at all): the sampler keeps its baseline and repeats the last value.
 Pure parsing plus one small stateful sampler; no policy here.
 """
 
@@ -17,6 +19,7 @@ __all__ = ["CpuSampler", "CpuTimes", "parse_loadavg", "parse_proc_stat", "read_l
 
 USER_HZ = 100
 """Jiffies per second in /proc/stat: fixed at 100 on every Linux architecture's ABI."""
+MIN_WINDOW_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class CpuSampler:
 
     _last: CpuTimes | None = None
     _last_harvest_usec: int | None = None
+    _last_value: Reading[float] | None = None
 
     def sample(self, host: HostRoot, *, harvest_usec: int) -> tuple[Reading[int], Reading[float]]:
         """(core count, foreign CPU percent) from one new sample."""
@@ -90,12 +94,18 @@ class CpuSampler:
             bad = Unknown("malformed", f"/proc/stat: {exc}")
             return bad, bad
         last, last_harvest = self._last, self._last_harvest_usec
-        self._last, self._last_harvest_usec = now, harvest_usec
         if last is None or last_harvest is None:
+            self._last, self._last_harvest_usec = now, harvest_usec
             return now.count, Unknown("pending", "needs a second /proc/stat sample")
-        return now.count, foreign_percent(
+        if now.total - last.total < MIN_WINDOW_SECONDS * USER_HZ * now.count:
+            previous = self._last_value
+            pending = Unknown("pending", "/proc/stat has not advanced half a second yet")
+            return now.count, previous if previous is not None else pending
+        self._last, self._last_harvest_usec = now, harvest_usec
+        self._last_value = foreign_percent(
             last, now, harvest_delta_usec=max(0, harvest_usec - last_harvest)
         )
+        return now.count, self._last_value
 
 
 def foreign_percent(last: CpuTimes, now: CpuTimes, *, harvest_delta_usec: int) -> Reading[float]:

@@ -14,7 +14,9 @@ TIMEOUT = 60.0
 
 
 def device(plane: ControlPlane, name: str) -> dict[str, Any]:
-    out = plane.kubectl("get", "edgedevice", name, "-o", "json", check=False)
+    out = plane.kubectl(
+        "get", "edgedevice", name, "-o", "json", "--show-managed-fields", check=False
+    )
     return json.loads(out.stdout) if out.returncode == 0 else {}
 
 
@@ -102,6 +104,7 @@ def test_unplugging_ac_evicts_harvest_pods(
     control_plane: ControlPlane, edge_agents: EdgeAgents, namespace: str
 ) -> None:
     plane = control_plane
+    await_status(plane, "edge-0", "a first report", lambda s: "lastReportTime" in s)
     plane.kubectl(
         "patch",
         "edgedevice",
@@ -133,13 +136,17 @@ def test_unplugging_ac_evicts_harvest_pods(
         plane, "edge-0", "not harvestable on battery", lambda s: s["harvestReason"] == "OnBattery"
     )
 
-    def evicted() -> list[str] | None:
+    def live() -> list[str]:
         out = plane.kubectl("get", "pods", "-n", namespace, "-o", "json").stdout
         items = json.loads(out)["items"]
-        live = [p["metadata"]["name"] for p in items if not p["metadata"].get("deletionTimestamp")]
-        return live if live == ["elsewhere"] else None
+        return [p["metadata"]["name"] for p in items if not p["metadata"].get("deletionTimestamp")]
 
-    wait_for(evicted, what="h0..h2 evicted, 'elsewhere' (edge-1) kept", timeout=TIMEOUT)
+    wait_for(
+        lambda: True if live() == ["elsewhere"] else None,
+        what="h0..h2 evicted, 'elsewhere' (edge-1) kept",
+        timeout=TIMEOUT,
+        describe=lambda: f"live pods {live()}",
+    )
     assert metric(edge_agents, "edge-0", 'fog_edge_evictions_total{result="accepted"}') >= 3
     assert metric(edge_agents, "edge-0", "fog_edge_revocation_seconds_count") >= 1
     edge_agents.hosts["edge-0"].set_ac(True)

@@ -110,7 +110,7 @@ def test_rbac_gives_the_agent_nothing_else(control_plane: ControlPlane, crds: li
     for verb, resource in (("delete", "pods"), ("patch", "edgedevices"), ("update", "pods")):
         check = plane.kubectl("auth", "can-i", verb, resource, f"--as={user}", check=False)
         assert check.stdout.strip() == "no", (verb, resource)
-    assert (
-        plane.kubectl("auth", "can-i", "create", "pods/eviction", f"--as={user}").stdout.strip()
-        == "yes"
-    )
+    evict = ("auth", "can-i", "create", "pods", "--subresource=eviction", f"--as={user}")
+    assert plane.kubectl(*evict, check=False).stdout.strip() == "yes"
+    status = ("auth", "can-i", "patch", "edgedevices", "--subresource=status", f"--as={user}")
+    assert plane.kubectl(*status, check=False).stdout.strip() == "yes"

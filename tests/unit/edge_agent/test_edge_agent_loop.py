@@ -89,7 +89,8 @@ async def test_unplugging_ac_evicts_live_harvest_pods_at_once(tmp_path: Path) ->
     assert (decision.harvestable, decision.changed, decision.reason) == (False, True, "OnBattery")
     await settle()
     assert api.evicted == ["a/p0"]  # the Succeeded pod is left alone
-    assert agent.revoker is not None and agent.revoker.last is not None
+    assert agent.revoker is not None
+    assert agent.revoker.last is not None
     assert agent.revoker.last.accepted == 1
 
 
@@ -112,7 +113,8 @@ async def test_spec_from_the_apply_is_used_and_a_bad_one_ignored(tmp_path: Path)
     api = FakeApi()
     agent, _ = make_agent(tmp_path, api)
     agent._on_spec({"nodeName": "edge-0", "policy": {"maxTemperatureCelsius": 70}})
-    assert agent.spec is not None and agent.spec.policy.max_temperature_celsius == 70
+    assert agent.spec is not None
+    assert agent.spec.policy.max_temperature_celsius == 70
     agent._on_spec({"nodeName": "edge-0", "policy": {"maxTemperatureCelsius": "hot"}})
     assert agent.spec.policy.max_temperature_celsius == 70
 

@@ -186,3 +186,17 @@ def test_idle_from_terminals_when_no_input_devices(tmp_path: Path) -> None:
     r = prober.round()
     assert isinstance(r.user_idle_seconds, int)
     assert 89 <= r.user_idle_seconds <= 95
+
+
+def test_short_intervals_repeat_the_last_foreign_value(tmp_path: Path) -> None:
+    host = FixtureHost(tmp_path, cpus=2, foreign_load_percent=20).server()
+    prober, _ = prober_for(tmp_path)
+    prober.round()
+    assert isinstance(prober.round().foreign_cpu_percent, Unknown)  # nothing advanced yet
+    host.tick(1.0)
+    assert prober.round().foreign_cpu_percent == pytest.approx(20.0, abs=0.5)
+    host.foreign_load_percent = 90
+    host.tick(0.1)  # too short a window to judge: the last value stands
+    assert prober.round().foreign_cpu_percent == pytest.approx(20.0, abs=0.5)
+    host.tick(1.0)  # the window since the last baseline now covers 1.1 s
+    assert prober.round().foreign_cpu_percent == pytest.approx(90.0, abs=0.5)
