@@ -1,6 +1,6 @@
 """The narrow seam between the operator and the Kubernetes API server, keyed by resource kind.
 
-The bottom layer: ``KubeApi`` (a Protocol: get, list, create, delete, patch_status, evict,
+The bottom layer: ``KubeApi`` (a Protocol: get, list, create, delete, patch, patch_status, evict,
 create_event) is what the runtime, the controllers and the scheduler are given, so their logic
 is tested with an in-memory fake and no network; ``KubernetesApi`` is the real one. Objects
 are plain JSON dicts (``Body``) named by ``Resource`` and ``ObjectKey``. No kopf here.
@@ -9,11 +9,15 @@ are plain JSON dicts (``Body``) named by ``Resource`` and ``ObjectKey``. No kopf
 from fogcompute_operator.kube.client import KubernetesApi
 from fogcompute_operator.kube.quantities import GPU_RESOURCE, millis, units
 from fogcompute_operator.kube.resources import (
+    CIRCUITS,
+    CONFIGMAPS,
     EDGEDEVICES,
     EVENTS,
     FOGJOBS,
+    MIXNODES,
     NODES,
     PODS,
+    SECRETS,
     Body,
     ObjectKey,
     ObjectReference,
@@ -30,12 +34,16 @@ from fogcompute_operator.kube.resources import (
 from fogcompute_operator.kube.seam import ConflictError, KubeApi
 
 __all__ = [
+    "CIRCUITS",
+    "CONFIGMAPS",
     "EDGEDEVICES",
     "EVENTS",
     "FOGJOBS",
     "GPU_RESOURCE",
+    "MIXNODES",
     "NODES",
     "PODS",
+    "SECRETS",
     "Body",
     "ConflictError",
     "KubeApi",

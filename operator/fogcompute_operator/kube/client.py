@@ -159,6 +159,20 @@ class KubernetesApi:
 
         await self._run(call)
 
+    async def patch(self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any]) -> Body:
+        path = self._path(resource, key)
+        body = dict(patch)
+
+        def call() -> Body:
+            try:
+                return _json(self._call("PATCH", path, body=body, content_type=MERGE_PATCH))
+            except kubernetes.client.ApiException as exc:
+                if exc.status in (404, 409):
+                    raise ConflictError(f"{exc.status} {exc.reason}") from exc
+                raise
+
+        return await self._run(call)
+
     async def patch_status(
         self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any], resource_version: str
     ) -> Body:

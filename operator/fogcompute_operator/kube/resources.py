@@ -13,10 +13,14 @@ from typing import Any, Final, NewType, TypedDict
 
 from fogcompute_api.meta import (
     GROUP,
+    KIND_CIRCUIT,
     KIND_EDGEDEVICE,
     KIND_FOGJOB,
+    KIND_MIXNODE,
+    PLURAL_CIRCUITS,
     PLURAL_EDGEDEVICES,
     PLURAL_FOGJOBS,
+    PLURAL_MIXNODES,
     VERSION,
 )
 
@@ -75,8 +79,12 @@ class Resource:
 PODS: Final = Resource("", "v1", "pods", "Pod", namespaced=True)
 NODES: Final = Resource("", "v1", "nodes", "Node", namespaced=False)
 EVENTS: Final = Resource("", "v1", "events", "Event", namespaced=True)
+CONFIGMAPS: Final = Resource("", "v1", "configmaps", "ConfigMap", namespaced=True)
+SECRETS: Final = Resource("", "v1", "secrets", "Secret", namespaced=True)
 FOGJOBS: Final = Resource(GROUP, VERSION, PLURAL_FOGJOBS, KIND_FOGJOB, namespaced=True)
 EDGEDEVICES: Final = Resource(GROUP, VERSION, PLURAL_EDGEDEVICES, KIND_EDGEDEVICE, namespaced=False)
+MIXNODES: Final = Resource(GROUP, VERSION, PLURAL_MIXNODES, KIND_MIXNODE, namespaced=False)
+CIRCUITS: Final = Resource(GROUP, VERSION, PLURAL_CIRCUITS, KIND_CIRCUIT, namespaced=True)
 
 
 def object_key(namespace: str | None, name: str) -> ObjectKey:

@@ -40,6 +40,11 @@ class KubeApi(Protocol):
     async def delete(self, resource: Resource, key: ObjectKey) -> None:
         """Delete the object; one already gone is fine."""
 
+    async def patch(self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any]) -> Body:
+        """JSON merge patch of the object itself (not its status); returns it as stored.
+        ``ConflictError`` when it is gone (or a ``metadata.resourceVersion`` in ``patch``
+        no longer holds)."""
+
     async def patch_status(
         self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any], resource_version: str
     ) -> Body:

@@ -16,10 +16,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from fogcompute_operator.kube import (
+    CIRCUITS,
+    CONFIGMAPS,
     EDGEDEVICES,
     FOGJOBS,
+    MIXNODES,
     NODES,
     PODS,
+    SECRETS,
     Body,
     ConflictError,
     ObjectKey,
@@ -42,7 +46,8 @@ def _merge(target: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
 class FakeKubeApi:
     def __init__(self) -> None:
         self.objects: dict[Resource, dict[ObjectKey, Body]] = {
-            r: {} for r in (FOGJOBS, PODS, NODES, EDGEDEVICES)
+            r: {}
+            for r in (FOGJOBS, PODS, NODES, EDGEDEVICES, MIXNODES, CIRCUITS, CONFIGMAPS, SECRETS)
         }
         self.events: list[Body] = []
         self.evicted: list[ObjectKey] = []
@@ -112,6 +117,14 @@ class FakeKubeApi:
     async def delete(self, resource: Resource, key: ObjectKey) -> None:
         self.calls[f"delete {resource.plural}"] += 1
         self.objects[resource].pop(key, None)
+
+    async def patch(self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any]) -> Body:
+        self.calls[f"patch {resource.plural}"] += 1
+        held = self.objects[resource].get(key)
+        if held is None:
+            raise ConflictError("404 Not Found")
+        _merge(held, patch)
+        return copy.deepcopy(self._bump(held))
 
     async def patch_status(
         self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any], resource_version: str
