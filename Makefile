@@ -69,6 +69,10 @@ down: ## Stop everything `make up` started
 bench-mixnet: venv native ## Sphinx per-hop and throughput benchmark against sphinxmix
 	$(PY) bench/bench_mixnet.py
 
+.PHONY: bench-ledger
+bench-ledger: venv ## Ledger on a real PostgreSQL: transfers/s vs plain INSERTs, replays/s, verify of 1M entries, settlement
+	$(PY) bench/bench_ledger.py
+
 .PHONY: bench-scheduler
 bench-scheduler: venv tools ## NSGA-II optimiser and control-plane throughput benchmark
 	$(PY) bench/bench_scheduler.py

@@ -7,6 +7,7 @@ follows from its name, and the database checks the two agree.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final, Literal, NewType
 
@@ -63,6 +64,7 @@ def staker_account(owner: str) -> AccountName:
     return AccountName(f"staker:{owner}")
 
 
+@functools.lru_cache(maxsize=65_536)
 def kind_of(account: AccountName) -> AccountKind:
     """The kind of ``account``; ValueError for a name neither a staker nor a system account."""
     if account in SYSTEM_ACCOUNTS:

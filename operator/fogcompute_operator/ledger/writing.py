@@ -258,11 +258,15 @@ class Ledger:
         if fresh:
             decided.update(self._append(conn, list(fresh.values())))
         outcomes = [decided[key] for key in keys]
+        counts = {"applied": 0, "replayed": 0, "refused": 0}
         for outcome in outcomes:
             if isinstance(outcome, Refusal):
-                ACTIONS.labels("refused").inc()
+                counts["refused"] += 1
             else:
-                ACTIONS.labels("replayed" if outcome.replayed else "applied").inc()
+                counts["replayed" if outcome.replayed else "applied"] += 1
+        for result, count in counts.items():
+            if count:
+                ACTIONS.labels(result).inc(count)
         return outcomes
 
     def _append(self, conn: Conn, actions: list[Action]) -> dict[ActionKey, Outcome]:
@@ -347,16 +351,16 @@ class Ledger:
                     staker=AccountName(staker), bonded=int(bonded), unbonding=int(unbonding)
                 )
                 names.add(AccountName(staker))
-        stakers = [n for n in names if kind_of(n) == "staker"]
-        if stakers:
+        query = "SELECT name, id, balance FROM ledger_accounts WHERE name = ANY(%s)"
+        rows = conn.execute(query, (list(names),)).fetchall()
+        stakers = [n for n in names - {n for n, _, _ in rows} if kind_of(n) == "staker"]
+        if stakers:  # first use of these stakers' accounts: create them, then read them too
             conn.execute(
                 "INSERT INTO ledger_accounts (name, kind) SELECT unnest(%s::text[]), 'staker'"
                 " ON CONFLICT (name) DO NOTHING",
                 (stakers,),
             )
-        rows = conn.execute(
-            "SELECT name, id, balance FROM ledger_accounts WHERE name = ANY(%s)", (list(names),)
-        ).fetchall()
+            rows += conn.execute(query, (stakers,)).fetchall()
         if unknown := names - {AccountName(n) for n, _, _ in rows}:
             raise LedgerError(f"ledger database {self._where}: accounts missing: {sorted(unknown)}")
         return _View(
@@ -433,6 +437,15 @@ class Ledger:
         found = self._read(lambda conn: self._receipts(conn, [key]))
         outcome = found.get(key)
         return outcome if isinstance(outcome, Receipt) else None
+
+    def head(self) -> tuple[int, str]:
+        """The chain head: the last entry's id (0 when empty) and its hash in hex."""
+        row = self._read(
+            lambda conn: conn.execute("SELECT entry_id, hash FROM ledger_chain_head").fetchone()
+        )
+        if row is None:
+            raise LedgerError(f"ledger database {self._where}: the chain head row is missing")
+        return int(row[0]), bytes(row[1]).hex()
 
     def balance(self, account: AccountName) -> int:
         row = self._read(
