@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from fogcompute_testbed.agents import EdgeAgents, start_edge_agents
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
 from fogcompute_testbed.processes import (
     ManagedProcess,
@@ -96,6 +97,7 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "up.pid").write_text(str(os.getpid()))
     plane = None
+    agents: EdgeAgents | None = None
     supervisor = Supervisor()
     try:
         print(
@@ -108,6 +110,9 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
         _install_crds(plane)
         health, metrics = _start_operator(plane, supervisor)
         plane.kubectl("apply", "-f", str(repo_root() / "samples"))
+        if not plane.external:  # one real edge agent per edge node, each on a fixture host
+            agents = start_edge_agents(plane, [f"edge-{i}" for i in range(edge_nodes)])
+            print(f"  edge agents: fixture hosts in {state_dir / 'edge-hosts'}", flush=True)
         print(
             "\nfog-compute is up.\n"
             f"  export KUBECONFIG={plane.admin_kubeconfig}\n"
@@ -127,6 +132,8 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
         return 1
     finally:
         supervisor.stop()
+        if agents is not None:
+            agents.stop()
         if plane is not None:
             plane.stop()
         (state_dir / "up.pid").unlink(missing_ok=True)
