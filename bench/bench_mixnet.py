@@ -12,8 +12,8 @@ the next hop) are built once; for each trial a fresh node is started (so its rep
 empty), a separate load process sends the packets at a fixed rate from many source ports (so
 SO_REUSEPORT spreads them over the workers), and the sink counts what the node forwarded. The
 highest rate with zero loss is found by doubling, then bisecting, each trial a few seconds.
-Each zero-loss rate is also given as a fraction of what the steady-state native hop time of
-the same run (``sphinx_floor``) allows on the cores the workers use.
+Each zero-loss rate is also given as a fraction of what the native hop time, probed in this
+process after every trial (``hop_bound``), allows on the cores the workers use.
 The last line printed is one JSON object with every figure and ratio.
 """
 
@@ -53,6 +53,7 @@ from fogcompute_mixnode.sphinx import PACKET_SIZE, PathHop, backends, build_forw
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_sphinx import report as report_sphinx
 from bench_sphinx import run as run_sphinx
+from hop_bound import HopProbe, bound_figures
 
 BIN = Path(sys.executable).parent
 TARGET_PPS = 20_000
@@ -288,14 +289,16 @@ def _directory(setup: Setup, sink_port: int) -> Directory:
 
 
 def zero_loss_rate(
-    setup: Setup, *, workers: int, start: float, budget: int
+    setup: Setup, *, workers: int, start: float, budget: int, probe: HopProbe
 ) -> tuple[float, list[dict[str, float]]]:
-    """Double from ``start`` until loss, then bisect; the best zero-loss rate and the trials."""
+    """Double from ``start`` until loss, then bisect; the best zero-loss rate and the trials.
+    ``probe`` samples the per-hop time after each trial."""
     trials = []
     good, bad = 0.0, 0.0
     rate = start
     for _ in range(budget):
         result = trial(setup=setup, workers=workers, rate=rate)
+        probe.sample()
         trials.append(result)
         ok = result["lost"] == 0 and result["achieved_rate"] >= 0.95 * rate
         verdict = "zero loss" if ok else "LOSS"
@@ -378,26 +381,6 @@ def profile_worker(setup: Setup, count: int) -> str:
     )
 
 
-def hop_bound(results: dict[int, float], *, per_hop_us: float) -> dict[str, object]:
-    """Zero-loss throughput as a fraction of what the Sphinx work alone allows: ``workers``
-    cores each unwrapping one packet per ``per_hop_us`` (the steady-state native hop of the
-    same run). The rest of a node's time is its socket I/O, delay queue and counters; the
-    load generator and the sink run on the same cores, so the fraction is a lower bound."""
-    cores = os.cpu_count() or 1
-    out: dict[str, object] = {"throughput_bound_per_hop_us": per_hop_us}
-    for workers, pps in results.items():
-        bound = min(workers, cores) * 1e6 / per_hop_us
-        out[f"throughput_bound_pps_{workers}"] = round(bound)
-        out[f"throughput_vs_hop_bound_{workers}"] = round(pps / bound, 3)
-        print(
-            f"throughput workers={workers}: {pps:,.0f} packets/s = {pps / bound:.2f} of the "
-            f"{bound:,.0f}/s that {min(workers, cores)} core(s) at {per_hop_us:.1f} us per hop "
-            f"allow (machine: {cores} cores, shared with the load generator and the sink)",
-            flush=True,
-        )
-    return out
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sphinx-packets", type=int, default=500)
@@ -455,16 +438,19 @@ def main() -> int:
             sink_keys=sink_keys,
             clock=clock,
         )
-        results = {}
+        results, per_hop_us = {}, {}
         for workers in (1, 2):
+            probe = HopProbe(packets_file=setup.packets, keys=keys.epoch_keys)
             best, _ = zero_loss_rate(
-                setup, workers=workers, start=1_000.0 * workers, budget=args.trials
+                setup, workers=workers, start=1_000.0 * workers, budget=args.trials, probe=probe
             )
-            results[workers] = best
+            results[workers], per_hop_us[workers] = best, probe.median_us()
             print(f"throughput workers={workers}: {best:,.0f} packets/s with zero loss", flush=True)
         figures["throughput_pps_1_worker"] = results[1]
         figures["throughput_pps_2_workers"] = results[2]
-        figures.update(hop_bound(results, per_hop_us=float(sphinx["per_hop_steady_us"])))
+        bound, lines = bound_figures(results, per_hop_us=per_hop_us)
+        figures.update(bound)
+        print("\n".join(lines), flush=True)
         figures["throughput_scaling_2_vs_1"] = results[2] / results[1] if results[1] else 0.0
         figures["throughput_target_pps_2_workers"] = TARGET_PPS
         figures["throughput_target_met"] = results[2] >= TARGET_PPS
