@@ -77,10 +77,12 @@ RESOURCES: tuple[ResourceKind, ...] = (
         description="One edge machine: capacity, power, thermal, idleness, nearby BLE "
         "peripherals, and whether it may be harvested now.",
         printer_columns=(
+            PrinterColumn("Ready", _READY, description="True while the edge agent reports"),
             PrinterColumn("Harvestable", ".status.harvestable", "boolean"),
             PrinterColumn("Power", ".status.power.source"),
             PrinterColumn("Temp", ".status.thermal.temperatureCelsius", "number"),
             PrinterColumn("Idle", ".status.idle.userIdleSeconds", "integer", "User idle seconds"),
+            PrinterColumn("Last Report", ".status.lastReportTime", "date", "The agent's heartbeat"),
             PrinterColumn("Reason", ".status.harvestReason", priority=1),
             AGE,
         ),

@@ -83,6 +83,10 @@ def test_a_silent_agent_turns_ready_unknown_within_its_bound(
     found = device_condition(cluster, "NodeFound")
     assert found is not None
     assert found["status"] == "True"
+    header, row = cluster.kubectl("get", "edgedevice", DEVICE).stdout.splitlines()[:2]
+    assert header.split()[:4] == ["NAME", "READY", "HARVESTABLE", "POWER"]
+    assert "LAST REPORT" in header
+    assert row.split()[:4] == [DEVICE, "True", "true", "AC"]
 
     device.stop()
     body = json.loads(cluster.kubectl("get", "edgedevice", DEVICE, "-o", "json").stdout)

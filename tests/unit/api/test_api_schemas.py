@@ -26,7 +26,7 @@ EXPECTED_NAMES = {
     "Proposal": ("Cluster", ["prop"]),
 }
 EXPECTED_COLUMNS = {
-    "EdgeDevice": ["Harvestable", "Power", "Temp", "Idle", "Age"],
+    "EdgeDevice": ["Ready", "Harvestable", "Power", "Temp", "Idle", "Last Report", "Age"],
     "FogJob": ["Phase", "Tier", "Nodes", "Ready", "Age"],
     "MixNode": ["Layer", "Node", "Reliability", "Stake", "Ready"],
     "Circuit": ["Hops", "Phase", "Age"],
