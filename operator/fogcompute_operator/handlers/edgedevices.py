@@ -19,11 +19,11 @@ from fogcompute_operator.edgedevices import (
     build_edgedevices,
     start_edgedevices,
 )
-from fogcompute_operator.handlers.operating import runtime_of
+from fogcompute_operator.handlers.operating import kind_started, kind_startup, runtime_of
 from fogcompute_operator.kube import EDGEDEVICES
 
 
-@kopf.on.startup(id="edgedevices-startup", backoff=5)
+@kopf.on.startup(id=kind_startup("edgedevices-startup"), backoff=5)
 async def start_edgedevice_controller(memo: kopf.Memo, **_: Any) -> None:
     runtime = runtime_of(memo)
     if runtime is None:
@@ -33,6 +33,7 @@ async def start_edgedevice_controller(memo: kopf.Memo, **_: Any) -> None:
     except ValueError as exc:
         raise kopf.PermanentError(str(exc)) from exc
     await start_edgedevices(runtime, build_edgedevices(runtime, settings=config))
+    kind_started(memo, "edgedevices-startup")
 
 
 @kopf.on.event(GROUP, VERSION, PLURAL_EDGEDEVICES)

@@ -21,12 +21,12 @@ import kopf
 from fogcompute_api.meta import GROUP, LABEL_FOGJOB, PLURAL_FOGJOBS, VERSION
 
 from fogcompute_operator.fogjobs import FogJobSettings, build_fogjobs, start_fogjobs
-from fogcompute_operator.handlers.operating import runtime_of
+from fogcompute_operator.handlers.operating import kind_started, kind_startup, runtime_of
 from fogcompute_operator.kube import FOGJOBS, PODS
 from fogcompute_operator.scheduling import SchedulingPool
 
 
-@kopf.on.startup(id="fogjobs-startup", backoff=5)
+@kopf.on.startup(id=kind_startup("fogjobs-startup"), backoff=5)
 async def start_fogjob_controller(
     settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any
 ) -> None:
@@ -43,6 +43,7 @@ async def start_fogjob_controller(
     fogjobs = build_fogjobs(runtime, settings=config, executor=pool.executor)
     await runtime.until_listable(FOGJOBS)
     await start_fogjobs(runtime, fogjobs)
+    kind_started(memo, "fogjobs-startup")
 
 
 # ``event`` is kopf's raw watch event: its "object" is the plain dict the body views, handed

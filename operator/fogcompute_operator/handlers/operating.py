@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import kopf
@@ -33,6 +33,14 @@ from fogcompute_operator.observing import (
 
 logger = logging.getLogger("fogcompute_operator")
 MEMO_KEY = "observing"
+_KIND_STARTUPS: set[str] = set()
+
+
+def kind_startup(activity_id: str) -> str:
+    """Declare, when a kind's handler module is imported, a startup activity that must have
+    finished before the operator reports ready; returns ``activity_id`` for ``kopf.on.startup``."""
+    _KIND_STARTUPS.add(activity_id)
+    return activity_id
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class Observing:
     runtime: Runtime
     peering: str
     instance: str
+    started: set[str] = field(default_factory=set)  # kind startups that have finished
 
 
 def runtime_of(memo: Any) -> Runtime | None:
@@ -83,13 +92,25 @@ async def start_operator(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: 
     memo[MEMO_KEY] = observing
 
 
-def mark_ready(memo: Any) -> None:
-    """Called by the last startup activity (``readying``), once every kind has started."""
+def kind_started(memo: Any, activity_id: str) -> None:
+    """Called by a kind's startup activity (declared with ``kind_startup``) when it is done."""
     observing = memo.get(MEMO_KEY)
     if isinstance(observing, Observing):
+        observing.started.add(activity_id)
+
+
+def mark_ready(memo: Any) -> set[str]:
+    """Report ready once every declared kind startup has finished (called by ``readying``);
+    returns the ones still missing (kopf retries a startup that failed temporarily)."""
+    observing = memo.get(MEMO_KEY)
+    if not isinstance(observing, Observing):
+        return {"fogcompute-startup"}
+    missing = _KIND_STARTUPS - observing.started
+    if not missing:
         observing.readiness.mark_ready()
         extra = {"metrics_port": observing.server.port, "instance": observing.instance}
         logger.info("operator started", extra={"peering": observing.peering, **extra})
+    return missing
 
 
 def _read_environment() -> OperatorEnv:

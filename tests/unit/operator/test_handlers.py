@@ -9,8 +9,16 @@ import kopf
 import kubernetes
 import pytest
 from fogcompute_operator import handlers
+from fogcompute_operator.controlling import Runtime
 from fogcompute_operator.handlers import operating, peerings
-from fogcompute_operator.observing import ServingConfig
+from fogcompute_operator.observing import (
+    ControllerMetrics,
+    ObservingServer,
+    Readiness,
+    ServingConfig,
+)
+from operator_fakes import FakeKubeApi
+from prometheus_client import CollectorRegistry
 
 
 def activity_handlers() -> dict[str, str]:
@@ -45,6 +53,23 @@ def test_startups_run_operator_first_then_each_kind_then_ready() -> None:
     assert startups[0] == "fogcompute-startup"
     assert startups[-1] == "fogcompute-ready"
     assert {"fogjobs-startup", "edgedevices-startup"} <= set(startups[1:-1])
+
+
+def test_ready_only_once_every_kind_startup_finished() -> None:
+    readiness = Readiness()
+    runtime = Runtime(api=FakeKubeApi(), metrics=ControllerMetrics.create(CollectorRegistry()))
+    server = ObservingServer(config=ServingConfig(), metrics=runtime.metrics, readiness=readiness)
+    memo = kopf.Memo()
+    memo[operating.MEMO_KEY] = operating.Observing(
+        server=server, readiness=readiness, runtime=runtime, peering="p", instance="i"
+    )
+    assert {"fogjobs-startup", "edgedevices-startup"} <= operating.mark_ready(memo)
+    assert not readiness.ready
+    for activity in ("fogjobs-startup", "edgedevices-startup"):
+        operating.kind_started(memo, activity)
+    missing = operating.mark_ready(memo)
+    assert not missing & {"fogjobs-startup", "edgedevices-startup"}
+    assert readiness.ready is (not missing)
 
 
 def test_settings_use_our_finalizer_annotations_and_events() -> None:
