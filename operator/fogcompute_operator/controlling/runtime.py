@@ -5,9 +5,9 @@ watched kind (``caching``), the status writer (``statuses``), the background Eve
 (``posting``), the controller metrics, the clock and the instance name for Events. A kind
 package asks it for informers (``informer``), builds its reconciler, gets a ``Controller``
 (``controller``), says which changes queue which keys (``watch``) and starts it (``run``);
-the scheduler is started the same way. The handlers feed it kopf's watch events
-(``observe``) and stop it at cleanup (``stop``: components in reverse order, then Events).
-No kopf here.
+the scheduler is started the same way and asks for reconciles by kind (``enqueue``). The
+handlers feed it kopf's watch events (``observe``) and stop it at cleanup (``stop``:
+components in reverse order, then Events). No kopf here.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Runtime:
         self.statuses = StatusWriter(api=api, informers=self.informers)
         self.events = EventPoster(api=api)
         self._components: list[Component] = []
+        self._controllers: dict[Resource, Controller] = {}
         self._started = False
 
     def informer(self, spec: InformerSpec) -> Informer:
@@ -77,10 +78,20 @@ class Runtime:
             informer.observe(event_type, body)
 
     def controller(self, reconciler: Reconciler, *, workers: int) -> Controller:
-        """A controller for ``reconciler``; changes of its own kind queue their own key."""
+        """The controller of ``reconciler``'s kind; changes of that kind queue their own key."""
+        if reconciler.resource in self._controllers:
+            raise ValueError(f"{reconciler.resource} already has a controller")
         controller = Controller(reconciler=reconciler, workers=workers, metrics=self.metrics)
+        self._controllers[reconciler.resource] = controller
         self.watch(reconciler.resource, controller)
         return controller
+
+    def enqueue(self, resource: Resource, key: ObjectKey, *, urgent: bool = False) -> None:
+        """Ask the controller of ``resource`` to reconcile ``key`` soon (the scheduler's answers,
+        other components' news); nothing when the kind has no controller."""
+        controller = self._controllers.get(resource)
+        if controller is not None:
+            controller.enqueue(key, urgent=urgent)
 
     def watch(
         self,

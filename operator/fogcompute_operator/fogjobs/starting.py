@@ -55,7 +55,6 @@ def build_fogjobs(
         devices=runtime.informer(InformerSpec(EDGEDEVICES)),
         pods=pods,
     )
-    holder: list[Controller] = []
     scheduler = Scheduler(
         view=view,
         config=RoundConfig(
@@ -67,7 +66,7 @@ def build_fogjobs(
         ),
         executor=executor,
         metrics=scheduling_metrics or default_scheduling_metrics(),
-        notify=lambda key: holder[0].enqueue(key),
+        notify=lambda key: runtime.enqueue(FOGJOBS, key),
         clock=runtime.clock,
     )
     reconciler = FogJobReconciler(
@@ -78,7 +77,6 @@ def build_fogjobs(
         tiers=tiers,
     )
     controller = runtime.controller(reconciler, workers=settings.workers)
-    holder.append(controller)
 
     def owner(body: Body) -> tuple[ObjectKey, ...]:
         key = pods.owner_of(body)
