@@ -7,7 +7,7 @@ frozen into a ``Decision`` at the end. It reads the clock value it was given, ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from fogcompute_api.conditions import ConditionStatus, find_condition, set_condition
@@ -90,9 +90,6 @@ class Draft:
 
     def wake_at(self, when: datetime) -> None:
         self.wakeups.append(when)
-
-    def wake_in(self, seconds: float) -> None:
-        self.wakeups.append(self.now + timedelta(seconds=seconds))
 
     def replace_last_attempt(self, **changes: Any) -> None:
         last = self.last_attempt

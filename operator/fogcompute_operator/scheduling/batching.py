@@ -120,10 +120,6 @@ class Scheduler:
         self._rounds = 0
         self._task: asyncio.Task[None] | None = None
 
-    @property
-    def rounds(self) -> int:
-        return self._rounds
-
     def want(self, wanted: Wanted) -> None:
         """The job waits for a place (refreshes the stored request)."""
         uid = Uid(wanted.request.uid)
