@@ -109,13 +109,21 @@ def first_fit_decreasing(encoding: Encoding) -> Greedy:
     return pack(encoding, "first_fit_decreasing")
 
 
-def admit(encoding: Encoding, packers: tuple[Packer, ...] = PACKERS) -> Greedy:
-    """The packing of the portfolio that places the most jobs, then pods, then earliest jobs."""
+def admit(
+    encoding: Encoding,
+    packers: tuple[Packer, ...] = PACKERS,
+    *,
+    planned: Greedy | None = None,
+) -> Greedy:
+    """The packing of the portfolio that places the most jobs, then pods, then earliest jobs.
+
+    `planned` (the round plan's placement of this tier, see planning) competes as one more.
+    """
     best = pack(encoding, packers[0])
     if bool(best.placed.all()):
         return best
-    for packer in packers[1:]:
-        candidate = pack(encoding, packer)
+    others = (pack(encoding, packer) for packer in packers[1:])
+    for candidate in (*others, *(() if planned is None else (planned,))):
         if _rank(encoding, candidate) > _rank(encoding, best):
             best = candidate
     return best
