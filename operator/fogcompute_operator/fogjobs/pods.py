@@ -38,7 +38,7 @@ from fogcompute_api.meta import (
     PREFIX,
 )
 
-from fogcompute_operator.kube import GPU_RESOURCE
+from fogcompute_operator.kube import GPU_RESOURCE, OwnerReference
 
 CONTAINER_NAME: Final = "job"
 LABEL_TIER: Final = f"{PREFIX}tier"
@@ -81,12 +81,12 @@ def job_label_value(job_name: str) -> str:
     return _shortened(job_name, limit=_LABEL_MAX)
 
 
-def _owner_reference(job: FogJob) -> dict[str, Any]:
+def _owner_reference(job: FogJob) -> OwnerReference:
     return {
         "apiVersion": job.api_version,
         "kind": job.kind,
         "name": job.metadata.name,
-        "uid": job.metadata.uid,
+        "uid": job.metadata.uid or "",
         "controller": True,
         "blockOwnerDeletion": True,
     }

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import kopf
 
+from fogcompute_operator.controlling.eventing import COMPONENT as EVENT_COMPONENT
 from fogcompute_operator.observing import ServingConfig, parse_log_level
 
 FINALIZER = "fogcompute.io/finalizer"
 ANNOTATION_PREFIX = "fogcompute.io"
 DEFAULT_PEERING_NAME = "fog-compute"
-EVENT_COMPONENT = "fog-compute-operator"
 KOPF_DEFAULT_PEERING_NAME = "default"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -91,7 +91,7 @@ def _persist(settings: kopf.OperatorSettings) -> None:
 def _post_events(settings: kopf.OperatorSettings, *, instance: str) -> None:
     settings.posting.enabled = True
     settings.posting.level = logging.INFO
-    settings.posting.reporting_component = EVENT_COMPONENT
+    settings.posting.reporting_component = EVENT_COMPONENT  # the runtime's Events say the same
     settings.posting.reporting_instance = instance
     settings.posting.event_name_prefix = "fogcompute-"
     settings.posting.default_backoffs = (1, 2, 4, 8)
