@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 from fogcompute_operator.scheduling import (
@@ -24,10 +23,10 @@ from fogcompute_operator.scheduling import (
     Tier,
     score_placement,
 )
-from fogcompute_operator.scheduling.encoding import Encoding, encode
+from fogcompute_operator.scheduling.encoding import encode
 from fogcompute_operator.scheduling.filtering import filter_batch
-from fogcompute_operator.scheduling.objectives import per_node_sum
-from fogcompute_operator.scheduling.packing import Packer, pack
+from fogcompute_operator.scheduling.packing import Packer
+from fogcompute_operator.scheduling.planning import plan_round
 from fogcompute_operator.scheduling.seeding import greedy
 from fogcompute_operator.scheduling.tiers import by_priority
 
@@ -258,65 +257,27 @@ def tiered_placement(
     workload: Workload, packer: Packer, *, tiers: Mapping[str, Tier] = DEFAULT_TIERS
 ) -> dict[str, list[str]]:
     """One packer on its own, tier by tier as a round goes (priority order, then deadlines and
-    names), each tier seeing the capacity the tiers before it took."""
-    nodes = list(workload.nodes)
-    base = np.zeros(len(nodes))
-    placement: dict[str, list[str]] = {}
+    names), each tier seeing the capacity the tiers before it took: the round plan
+    (`planning.plan_round`) of that packer alone."""
     groups: dict[str, list[JobRequest]] = {}
     for job in workload.jobs:
         groups.setdefault(job.tier, []).append(job)
-    for tier in by_priority(tiers[name] for name in groups if name in tiers):
-        group = sorted(groups[tier.name], key=_round_order)
-        found = [c for c in filter_batch(jobs=group, tier=tier, nodes=nodes) if c.enough]
-        encoding = encode(
-            jobs=[c.job for c in found],
-            candidates=[c.nodes for c in found],
-            nodes=nodes,
-            base_seconds=base,
-        )
-        result = pack(encoding, packer)
-        row = encoding.nodes_of(result.genes[None, :])[0]
-        starts = np.searchsorted(encoding.pod_job, np.arange(len(found) + 1))
-        for i, candidates in enumerate(found):
-            if result.placed[i]:
-                names = [nodes[int(n)].name for n in row[starts[i] : starts[i + 1]]]
-                placement[candidates.job.name] = names
-        nodes, base = _consumed(encoding, nodes, base, row, result.placed[encoding.pod_job])
-    return placement
+    batches = [
+        (tier, sorted(groups[tier.name], key=_round_order))
+        for tier in by_priority(tiers[name] for name in groups if name in tiers)
+    ]
+    plan = plan_round(batches=batches, nodes=workload.nodes, packers=(packer,))
+    by_uid = {job.uid: job.name for job in workload.jobs}
+    return {
+        by_uid[uid]: [workload.nodes[i].name for i in rows]
+        for tier_plan in plan.tiers.values()
+        for uid, rows in tier_plan.nodes_of.items()
+    }
 
 
 def _round_order(job: JobRequest) -> tuple[float, str]:
     deadline = job.seconds_to_deadline
     return (float("inf") if deadline is None else deadline, job.name)
-
-
-def _consumed(
-    encoding: Encoding,
-    nodes: list[NodeSnapshot],
-    base: np.ndarray,
-    row: np.ndarray,
-    placed: np.ndarray,
-) -> tuple[list[NodeSnapshot], np.ndarray]:
-    rows = row[None, :]
-    used: dict[str, Any] = {
-        name: per_node_sum(encoding, rows, demand * placed)[0]
-        for name, demand in (
-            ("cpu", encoding.pod_cpu),
-            ("memory", encoding.pod_memory),
-            ("gpu", encoding.pod_gpu),
-            ("work", encoding.pod_cores * encoding.pod_seconds),
-        )
-    }
-    left = [
-        replace(
-            node,
-            cpu_millis=node.cpu_millis - int(used["cpu"][i]),
-            memory_bytes=node.memory_bytes - int(used["memory"][i]),
-            gpu=node.gpu - int(used["gpu"][i]),
-        )
-        for i, node in enumerate(nodes)
-    ]
-    return left, base + used["work"] / encoding.rate
 
 
 def placed_work(workload: Workload, placement: Mapping[str, Sequence[str]]) -> float:
