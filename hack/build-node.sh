@@ -14,8 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/hack/tools"
 cache="${FOG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fog-compute}"
-mods=(kubernetes containerd cni pause)
-key="$(cat "$0" "${mods[@]/#/$tools/}"/go.mod "$tools"/{kubernetes,containerd,cni}/go.sum \
+key="$(cat "$0" "$tools"/{kubernetes,containerd,cni,pause}/go.mod "$tools"/{kubernetes,containerd,cni}/go.sum \
   "$tools"/pause/main.go | sha256sum | cut -c1-16)"
 bin="$cache/node/$key"
 log="$cache/logs/build-node-$key.log"

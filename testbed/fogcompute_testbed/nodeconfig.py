@@ -142,6 +142,9 @@ def containerd_config(layout: NodeLayout, *, cni_bin_dir: Path, runc: Path) -> s
             f"[{cri_runtime}]",
             "  enable_selinux = false",
             "  netns_mounts_under_state_dir = true",
+            # Sandboxed hosts (this one) lack CAP_SYS_RESOURCE: the kubelet's negative OOM
+            # scores for pause and Guaranteed pods would make runc fail; clamp them instead.
+            "  restrict_oom_score_adj = true",
             f"[{cri_runtime}.containerd]",
             '  default_runtime_name = "runc"',
             f"[{runc_table}]",
