@@ -94,29 +94,30 @@ def reserving(
     ]
 
 
-def planned_admission(encoding: Encoding, plan: TierPlan | None) -> Greedy | None:
-    """The tier's planned placement as genes of `encoding` (its planned jobs placed), or None.
+def planned_admission(encoding: Encoding, *, plan: RoundPlan, tier: str) -> Greedy | None:
+    """`tier`'s planned placement as genes of `encoding` (its planned jobs placed); None when
+    the plan holds nothing (everything fits: `admit` needs no help) or plans no job here.
 
     A planned pod whose node is not among its candidates (the snapshot changed under the plan)
     drops its job from the planned admission rather than inventing a node.
     """
-    if plan is None or not plan.nodes_of:
+    planned = plan.tiers.get(tier)
+    if not plan.reserve or planned is None or not planned.nodes_of:
         return None
-    genes = np.zeros(encoding.n_pods, dtype=np.int64)
-    placed = np.zeros(len(encoding.jobs), dtype=bool)
+    rows = np.full(encoding.n_pods, -1, dtype=np.int64)
     starts = np.searchsorted(encoding.pod_job, np.arange(len(encoding.jobs) + 1))
     for i, job in enumerate(encoding.jobs):
-        planned = plan.nodes_of.get(job.uid)
-        first, end = int(starts[i]), int(starts[i + 1])
-        if planned is None or len(planned) != end - first:
-            continue
-        rows = np.zeros((1, encoding.n_pods), dtype=np.int64)
-        rows[0, first:end] = planned
-        found = encoding.genes_of(rows)[0, first:end]
-        if bool((found >= 0).all()):
-            genes[first:end] = found
-            placed[i] = True
-    return Greedy(genes=genes, placed=placed, packer=f"planned:{plan.tier}")
+        nodes = planned.nodes_of.get(job.uid)
+        if nodes is not None and len(nodes) == starts[i + 1] - starts[i]:
+            rows[starts[i] : starts[i + 1]] = nodes
+    genes = np.where(rows >= 0, encoding.genes_of(np.maximum(rows, 0)[None, :])[0], -1)
+    missing = np.bincount(encoding.pod_job, weights=genes < 0, minlength=len(encoding.jobs))
+    placed = missing == 0
+    return Greedy(
+        genes=np.where(placed[encoding.pod_job], genes, 0),
+        placed=placed,
+        packer=f"planned:{tier}",
+    )
 
 
 def _rank(

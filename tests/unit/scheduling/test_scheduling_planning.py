@@ -71,7 +71,8 @@ def _round_like(batches: Batches, nodes: list[NodeSnapshot], plan: RoundPlan) ->
         later = [t.name for t, _ in batches[index + 1 :]]
         visible = reserving(left, plan, tiers=later)
         encoding, _ = _tier_encoding(tier, jobs, visible)
-        admitted = admit(encoding, planned=planned_admission(encoding, plan.tiers.get(tier.name)))
+        planned = planned_admission(encoding, plan=plan, tier=tier.name)
+        admitted = admit(encoding, planned=planned)
         assert _fits(encoding, admitted)
         placed += admitted.jobs_placed
         left = _after(left, encoding, admitted)
@@ -162,14 +163,20 @@ def test_a_higher_tier_leaves_the_room_a_later_tier_needs() -> None:
 def test_a_planned_pod_off_its_candidates_drops_its_job_from_the_plan() -> None:
     jobs = [make_job("a").tier("gold").build(), make_job("b").tier("gold").build()]
     nodes = [make_node("n0").build(), make_node("n1").build()]
-    plan = plan_round(batches=_batches(jobs), nodes=nodes, packers=("completion",))
+    plan = replace(
+        plan_round(batches=_batches(jobs), nodes=nodes, packers=("completion",)), reserve=True
+    )
     only_n1 = encode(jobs=jobs, candidates=[[1], [1]], nodes=nodes)
 
-    mapped = planned_admission(only_n1, plan.tiers["gold"])
+    mapped = planned_admission(only_n1, plan=plan, tier="gold")
+    unreserved = planned_admission(only_n1, plan=replace(plan, reserve=False), tier="gold")
 
     assert mapped is not None
     planned_nodes = [plan.tiers["gold"].nodes_of[j.uid][0] for j in jobs]
+    assert sorted(planned_nodes) == [0, 1]
     assert mapped.placed.tolist() == [n == 1 for n in planned_nodes]
+    assert mapped.genes.tolist() == [0, 0]  # n1 is candidate 0 of both; unplaced genes are 0
+    assert unreserved is None
 
 
 @pytest.mark.xfail(
