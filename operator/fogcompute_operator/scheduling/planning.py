@@ -4,14 +4,15 @@ Runs once per round, before the tiers (rounds). `admit` maximises placed jobs wi
 but each tier then keeps the optimiser's choice, which may take room a packer would have left
 for the tiers after it: a round of several tiers could place fewer jobs than kube-scheduler's
 spread run tier by tier. The plan runs every packer of `packing.PACKERS` over the whole batch,
-tier by tier in priority order (each tier seeing what the tiers before it took), and keeps the
-packing with the most placed jobs, then the most jobs of each tier in priority order, then the
-most pods. When capacity is short (MCT alone leaves jobs out), the round reserves for the tiers
-after the current one the room their planned placement uses (`reserving`) and offers the
-tier's planned placement to `admit` (`planned_admission`): the planned placements of all later
-tiers stay feasible whatever a tier chooses (each tier's choice fits beside the later tiers'
-reservations), so the round places at least the plan's jobs. When everything fits, nothing is
-reserved: a reservation would keep the higher tiers off nodes they could share.
+tier by tier in priority order (each tier seeing what the tiers before it took), and `admit`
+tier by tier (each tier's best packer), and keeps the packing with the most placed jobs, then
+the most jobs of each tier in priority order, then the most pods. When capacity is short (MCT
+alone leaves jobs out), the round reserves for the tiers after the current one the room their
+planned placement uses (`reserving`) and offers the tier's planned placement to `admit`
+(`planned_admission`): the planned placements of all later tiers stay feasible whatever a tier
+chooses (each tier's choice fits beside the later tiers' reservations), so the round places at
+least the plan's jobs. When everything fits, nothing is reserved: a reservation would keep the
+higher tiers off nodes they could share.
 
 Pure numpy and values, like packing; the tiered baseline of the benchmark is `plan_round` with
 one packer.
@@ -28,7 +29,7 @@ from fogcompute_operator.scheduling.encoding import Encoding, FloatArray, IntArr
 from fogcompute_operator.scheduling.filtering import filter_batch
 from fogcompute_operator.scheduling.models import JobRequest, NodeSnapshot, Tier
 from fogcompute_operator.scheduling.objectives import per_node_sum
-from fogcompute_operator.scheduling.packing import PACKERS, Greedy, Packer, pack
+from fogcompute_operator.scheduling.packing import PACKERS, Greedy, Packer, admit, pack
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,8 +67,9 @@ def plan_round(
     total = sum(len(jobs) for _, jobs in batches)
     if best.placed_jobs == total:
         return best
-    for packer in packers[1:]:
-        candidate = _tiered(batches, nodes, packer)
+    rules: list[Packer | None] = [*packers[1:], None] if len(packers) > 1 else []
+    for rule in rules:
+        candidate = _tiered(batches, nodes, rule)
         if _rank(candidate, batches) > _rank(best, batches):
             best = candidate
     return replace(best, reserve=True)
@@ -131,8 +133,9 @@ def _rank(
 def _tiered(
     batches: Sequence[tuple[Tier, Sequence[JobRequest]]],
     nodes: Sequence[NodeSnapshot],
-    packer: Packer,
+    packer: Packer | None,
 ) -> RoundPlan:
+    """One packer tier after tier; None: each tier's best packer (`admit`), as rounds admits."""
     left = list(nodes)
     base = np.zeros(len(nodes))
     tiers: dict[str, TierPlan] = {}
@@ -144,11 +147,11 @@ def _tiered(
             nodes=left,
             base_seconds=base,
         )
-        result = pack(encoding, packer)
+        result = admit(encoding) if packer is None else pack(encoding, packer)
         row = encoding.nodes_of(result.genes[None, :])[0]
         tiers[tier.name] = _tier_plan(tier.name, encoding, result, row)
         left, base = _taken(encoding, left, base, row, result.placed[encoding.pod_job])
-    return RoundPlan(packer=packer, tiers=tiers)
+    return RoundPlan(packer=packer or "admit", tiers=tiers)
 
 
 def _tier_plan(name: str, encoding: Encoding, result: Greedy, row: IntArray) -> TierPlan:
