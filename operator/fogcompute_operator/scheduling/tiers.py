@@ -20,8 +20,11 @@ barely minds still breaks ties between otherwise equal points.
   at most 1.25x the front's best: with five objectives the front's makespan range is wide, and
   the weights alone chose 2.7x the best makespan on the benchmark's 100-job batch.
 - bronze (batch, preemptible): cost 4 and energy 3 are the point of the tier (cheap, near
-  devices and harvested capacity), latency, makespan and unreliability 0.5; no makespan bound,
-  since batch work may wait for the cheap nodes.
+  devices and harvested capacity), latency, makespan and unreliability 0.5. Makespan at most
+  1.5x the front's best, looser than gold's since batch work may wait for the frugal nodes, but
+  bounded: the most frugal nodes are the slowest, the energy-best point put the longest pods
+  there and finished later than kube-scheduler's spread on the benchmark's cloud/fog/edge batch,
+  and a longer run on a harvested device is a longer chance of its owner reclaiming it.
 """
 
 from __future__ import annotations
