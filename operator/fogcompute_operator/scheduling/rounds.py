@@ -2,10 +2,12 @@
 
 The FogJob controller batches pending jobs, snapshots nodes and calls `schedule_round` (or
 `schedule_round_in_pool` from the event loop). Tiers go in priority order, each seeing the
-capacity the tiers before it left: filter, admit by the MCT greedy (a job gets all its pods, on
-distinct nodes, or waits), seed, optimise within its share of the budget, choose by the tier's
-weights, record. The round never talks to Kubernetes and never blocks an event loop: the pool
-helper runs it in a worker process, so every input and output is a picklable value.
+capacity the tiers before it left (and, when capacity is short, less the room the round's plan
+holds for the tiers after it: see planning): filter, admit the most jobs any packer places (a
+job gets all its pods, on distinct nodes, or waits), seed, optimise within its share of the
+budget, choose by the tier's weights, record. The round never talks to Kubernetes and never
+blocks an event loop: the pool helper runs it in a worker process, so every input and output is
+a picklable value.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ from fogcompute_operator.scheduling.objectives import (
     per_node_sum,
 )
 from fogcompute_operator.scheduling.optimising import Outcome, optimise
+from fogcompute_operator.scheduling.packing import admit
+from fogcompute_operator.scheduling.planning import (
+    RoundPlan,
+    plan_round,
+    planned_admission,
+    reserving,
+)
 from fogcompute_operator.scheduling.records import (
     PendingJob,
     Placement,
@@ -39,7 +48,7 @@ from fogcompute_operator.scheduling.records import (
     RoundResult,
     TierRound,
 )
-from fogcompute_operator.scheduling.seeding import greedy, initial_population, random_genes
+from fogcompute_operator.scheduling.seeding import initial_population, random_genes
 from fogcompute_operator.scheduling.tiers import by_priority
 
 _RESERVE = 0.03  # share of the optimiser's time left for choosing and recording
@@ -65,8 +74,10 @@ def schedule_round(
         else:
             state.pending.append(_unknown_tier(job, tiers))
     pods_left = sum(job.pod_count for group in groups.values() for job in group)
-    for index, tier in enumerate(by_priority(tiers[name] for name in groups)):
-        group = sorted(groups[tier.name], key=_admission_order)
+    ordered = by_priority(tiers[name] for name in groups)
+    batches = [(tier, sorted(groups[tier.name], key=_admission_order)) for tier in ordered]
+    plan = plan_round(batches=batches, nodes=nodes)
+    for index, (tier, group) in enumerate(batches):
         pods = sum(job.pod_count for job in group)
         now = time.perf_counter()
         remaining = max(started + budget_seconds - now, 0.0)
@@ -76,6 +87,8 @@ def schedule_round(
             deadline=now + remaining * pods / max(pods_left, 1),
             settings=settings,
             previous=previous,
+            plan=plan,
+            later=tuple(later.name for later, _ in batches[index + 1 :]),
         )
         _run_tier(state, group, context, round_seed=seed)
         pods_left -= pods
@@ -127,6 +140,8 @@ class _TierContext:
     deadline: float  # time.perf_counter() by which this tier's share must be done
     settings: OptimiserSettings
     previous: PopulationMemory | None
+    plan: RoundPlan
+    later: tuple[str, ...]  # the tiers after this one: the plan's room held for them
 
 
 @dataclass
@@ -146,7 +161,8 @@ def _run_tier(
 ) -> None:
     tier = context.tier
     fitting, candidates = [], []
-    filtered = filter_batch(jobs=group, tier=tier, nodes=state.nodes)
+    visible = reserving(state.nodes, context.plan, tiers=context.later)
+    filtered = filter_batch(jobs=group, tier=tier, nodes=visible)
     for job, found in zip(group, filtered, strict=True):
         if found.enough:
             fitting.append(job)
@@ -156,15 +172,16 @@ def _run_tier(
                 job=job,
                 exclusions=found.exclusions,
                 total=len(state.nodes),
-                kept=[state.nodes[i].name for i in found.nodes],
+                kept=[visible[i].name for i in found.nodes],
             )
             state.pending.append(
                 PendingJob(job.name, job.uid, tier.name, "Unschedulable", message, found.exclusions)
             )
     encoding = encode(
-        jobs=fitting, candidates=candidates, nodes=state.nodes, base_seconds=state.base_seconds
+        jobs=fitting, candidates=candidates, nodes=visible, base_seconds=state.base_seconds
     )
-    admission = greedy(encoding, "completion")
+    planned = planned_admission(encoding, plan=context.plan, tier=tier.name)
+    admission = admit(encoding, planned=planned)
     for i in np.flatnonzero(~admission.placed):
         state.pending.append(_no_room(fitting[i], tier, len(candidates[i])))
     kept = np.flatnonzero(admission.placed)
@@ -175,7 +192,7 @@ def _run_tier(
     encoding = encode(
         jobs=[fitting[i] for i in kept],
         candidates=[candidates[i] for i in kept],
-        nodes=state.nodes,
+        nodes=visible,
         base_seconds=state.base_seconds,
     )
     outcome, seeds = _search(encoding, mct, context)

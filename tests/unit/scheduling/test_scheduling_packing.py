@@ -234,12 +234,6 @@ def test_a_horizon_keeps_pods_off_nodes_that_would_finish_late() -> None:
     assert encoding.nodes_of(impossible.genes[None, :])[0].tolist() == [0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rounds.py still admits by the MCT greedy alone: wiring packing.admit into "
-    "rounds._run_tier (the lead's handover) makes this pass, and strict turns that into a "
-    "failure until this marker goes",
-)
 def test_a_round_places_at_least_what_each_packer_places() -> None:
     shortfalls = {}
     for seed in range(12):

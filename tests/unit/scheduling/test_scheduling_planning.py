@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 from fogcompute_operator.scheduling import (
     DEFAULT_TIERS,
     JobRequest,
@@ -179,12 +178,6 @@ def test_a_planned_pod_off_its_candidates_drops_its_job_from_the_plan() -> None:
     assert unreserved is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rounds.py does not plan across tiers yet: the lead's handover wires planning "
-    "(plan_round, reserving, planned_admission) into rounds, which makes this pass, and strict "
-    "turns that into a failure until this marker goes",
-)
 def test_a_round_of_several_tiers_places_at_least_every_tiered_packer() -> None:
     shortfalls = {}
     for seed in range(16):
