@@ -41,8 +41,11 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links=/wheels --compile "fog-compute[edge-agent]" \
  && python -c "import pathlib, shutil, fogcompute_mixnode as m; \
 shutil.copy('/tmp/_native.abi3.so', pathlib.Path(m.__file__).parent / '_native.abi3.so')" \
- && FOG_SPHINX_IMPL=native python -c "import fogcompute_edge_agent, fogcompute_mixnode.sphinx"
-# Numeric uid/gid so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
+ && FOG_SPHINX_IMPL=native python -c "import fogcompute_edge_agent, fogcompute_mixnode.sphinx" \
+ && echo "nonroot:x:65532:65532:nonroot:/tmp:/usr/sbin/nologin" >> /etc/passwd \
+ && echo "nonroot:x:65532:" >> /etc/group
+# Numeric uid/gid so Kubernetes can verify runAsNonRoot without reading /etc/passwd; the passwd
+# entry above is for code that asks who it runs as (kopf's peering id calls getpass.getuser()).
 USER 65532:65532
 WORKDIR /tmp
 ENTRYPOINT ["python", "-m", "fogcompute_edge_agent"]

@@ -27,8 +27,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links=/wheels --compile "fog-compute[operator]" \
- && kopf --version
-# Numeric uid/gid so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
+ && kopf --version \
+ && echo "nonroot:x:65532:65532:nonroot:/tmp:/usr/sbin/nologin" >> /etc/passwd \
+ && echo "nonroot:x:65532:" >> /etc/group
+# Numeric uid/gid so Kubernetes can verify runAsNonRoot without reading /etc/passwd; the passwd
+# entry above is for code that asks who it runs as (kopf's peering id calls getpass.getuser()).
 USER 65532:65532
 WORKDIR /tmp
 EXPOSE 8000 8080

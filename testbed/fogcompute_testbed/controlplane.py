@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from fogcompute_testbed.kubeconfigs import write_cert_kubeconfig, write_impersonating_kubeconfig
+from fogcompute_testbed.node import KUBELET_CLIENT_USER, RealNode, clean_stale_node, start_real_node
 from fogcompute_testbed.pki import CertificateAuthority, write_service_account_key
 from fogcompute_testbed.processes import (
     ManagedProcess,
@@ -94,16 +95,20 @@ class ControlPlane:
     external: bool = False
     server: str = ""
     processes: list[ManagedProcess] = field(default_factory=list)
+    node: RealNode | None = None
     _ca: CertificateAuthority | None = None
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_environment(cls, *, state_dir: Path, nodes: Sequence[NodeSpec] = ()) -> ControlPlane:
-        """Use ``KUBECONFIG`` when set, otherwise start a local control plane in ``state_dir``."""
+    def from_environment(
+        cls, *, state_dir: Path, nodes: Sequence[NodeSpec] = (), real_node: bool = False
+    ) -> ControlPlane:
+        """Use ``KUBECONFIG`` when set, otherwise start a local control plane in ``state_dir``
+        (with the real node ``host-0`` beside the kwok nodes when ``real_node`` is set)."""
         kubeconfig = os.environ.get("KUBECONFIG")
         if kubeconfig:
             return cls.external_cluster(Path(kubeconfig), state_dir=state_dir)
-        return cls.start(state_dir=state_dir, nodes=nodes or default_nodes())
+        return cls.start(state_dir=state_dir, nodes=nodes or default_nodes(), real_node=real_node)
 
     @classmethod
     def external_cluster(cls, kubeconfig: Path, *, state_dir: Path) -> ControlPlane:
@@ -116,11 +121,14 @@ class ControlPlane:
         )
 
     @classmethod
-    def start(cls, *, state_dir: Path, nodes: Sequence[NodeSpec]) -> ControlPlane:
+    def start(
+        cls, *, state_dir: Path, nodes: Sequence[NodeSpec], real_node: bool = False
+    ) -> ControlPlane:
         """Start every component in ``state_dir`` (wiped first) and wait until all are healthy."""
         bin_dir = locate_binaries()
         state_dir = state_dir.resolve()
         kill_stale(state_dir)
+        clean_stale_node(state_dir)
         for stale in ("etcd", "pki", "kubeconfigs", "logs", "kwok"):
             shutil.rmtree(state_dir / stale, ignore_errors=True)
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -138,6 +146,14 @@ class ControlPlane:
             plane._start_controllers()
             plane.apply_nodes(nodes)
             plane._wait_healthy(nodes)
+            if real_node:
+                plane.node = start_real_node(
+                    state_dir=state_dir,
+                    server=plane.server,
+                    ca=ca,
+                    kubectl=plane.kubectl,
+                    wait_ready=plane.wait_nodes_ready,
+                )
         except BaseException:
             plane.stop()
             raise
@@ -178,6 +194,7 @@ class ControlPlane:
         serving = self._ca.issue("apiserver", common_name="kube-apiserver", server=True)
         sa_key = write_service_account_key(pki / "sa.key")
         admin = self._ca.issue("admin", common_name="fog-admin", organizations=["system:masters"])
+        kubelet_client = self._ca.issue("apiserver-kubelet-client", common_name=KUBELET_CLIENT_USER)
         write_cert_kubeconfig(
             self.admin_kubeconfig,
             server=self.server,
@@ -198,6 +215,11 @@ class ControlPlane:
                 f"--tls-private-key-file={serving.key}",
                 f"--client-ca-file={self._ca.cert_path}",
                 "--authorization-mode=Node,RBAC",
+                "--enable-admission-plugins=NodeRestriction",
+                f"--kubelet-client-certificate={kubelet_client.cert}",
+                f"--kubelet-client-key={kubelet_client.key}",
+                f"--kubelet-certificate-authority={self._ca.cert_path}",
+                "--kubelet-preferred-address-types=InternalIP,Hostname",
                 f"--service-account-issuer={self.server}/",
                 f"--service-account-key-file={sa_key}",
                 f"--service-account-signing-key-file={sa_key}",
@@ -419,7 +441,10 @@ class ControlPlane:
         return self.state_dir / "logs" / f"{name}.log"
 
     def stop(self) -> None:
-        """Stop every process this control plane started, newest first."""
+        """Stop every process this control plane started, newest first (the real node first)."""
+        if self.node is not None:
+            self.node.stop()
+            self.node = None
         for proc in reversed(self.processes):
             proc.stop()
         self.processes.clear()

@@ -28,11 +28,20 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fogcompute_testbed.imagespecs import BUSYBOX, EDGE_AGENT, OPERATOR, PAUSE, ImageSpec
+from fogcompute_testbed.imagespecs import (
+    BUSYBOX,
+    EDGE_AGENT,
+    NONROOT_GROUP,
+    NONROOT_PASSWD,
+    OPERATOR,
+    PAUSE,
+    ImageSpec,
+)
 from fogcompute_testbed.processes import TestbedError
 from fogcompute_testbed.toolchain import repo_root
 
@@ -40,9 +49,9 @@ __all__ = ["BASE_PACKAGES", "ImageArchive", "build_images", "images_cache", "wri
 
 SUITE = "bookworm"
 MIRROR = os.environ.get("FOG_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-BASE_PACKAGES = ("python3", "python-is-python3", "ca-certificates", "tzdata")
+BASE_PACKAGES = ("python3", "python-is-python3", "ca-certificates", "tzdata", "libstdc++6")
 # Bump when the way images are built changes, so cached layers are rebuilt.
-_BUILDER = "1"
+_BUILDER = "2"
 _SOURCE_DIRS = ("api", "operator", "mixnode", "edge-agent", "testbed")
 _EXCLUDES = ("./dev/*", "./proc/*", "./sys/*", "./run/*", "./tmp/*", "./var/cache/*", "./var/log/*")
 
@@ -250,13 +259,30 @@ def _layers_size(archive: Path) -> int:
 
 # ----------------------------------------------------------------------- python images
 def _deps_key(extra: str) -> str:
+    """Changes with the declared dependencies and their pins only, not with the rest of
+    pyproject.toml (lint settings and the like)."""
     root = repo_root()
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = {
+        "dependencies": project.get("dependencies", []),
+        "optional": project.get("optional-dependencies", {}),
+    }
     return _sha(
         _BUILDER.encode(),
         f"{SUITE} {MIRROR} {' '.join(BASE_PACKAGES)} {extra}".encode(),
-        (root / "pyproject.toml").read_bytes(),
+        json.dumps(declared, sort_keys=True).encode(),
         (root / "constraints.txt").read_bytes(),
     )
+
+
+def _drop_stale(cache: Path, prefix: str, keep: str) -> None:
+    """Remove the cached root filesystems and layers of older dependency sets."""
+    for path in cache.glob(f"{prefix}-*"):
+        if keep not in path.name:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _source_key(native: Path | None) -> str:
@@ -344,7 +370,13 @@ def _base_rootfs(cache: Path, extra: str, log: Path) -> Path:
         what="removing the project from the dependency layer",
     )
     shutil.rmtree(wheels)
+    with (rootfs / "etc" / "passwd").open("a") as passwd:
+        passwd.write(NONROOT_PASSWD + "\n")
+    with (rootfs / "etc" / "group").open("a") as group:
+        group.write(NONROOT_GROUP + "\n")
     (cache / f"rootfs-{extra}-{key}.done").touch()
+    _drop_stale(cache, f"rootfs-{extra}", key)
+    _drop_stale(cache, f"layer-{extra}", key)
     return rootfs
 
 

@@ -8,6 +8,7 @@ that both builds agree. Pure data and parsing; ``images`` does the building.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 __all__ = [
     "BUSYBOX",
     "EDGE_AGENT",
+    "NONROOT_GROUP",
+    "NONROOT_PASSWD",
     "OPERATOR",
     "PAUSE",
     "DockerfileRuntime",
@@ -22,6 +25,9 @@ __all__ = [
     "dockerfile_runtime",
 ]
 
+# The account of uid 65532 in the Python images (kopf's peering id asks getpass.getuser()).
+NONROOT_PASSWD = "nonroot:x:65532:65532:nonroot:/tmp:/usr/sbin/nologin"  # noqa: S105 - no password
+NONROOT_GROUP = "nonroot:x:65532:"
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _PYTHON_ENV = (
     ("PYTHONDONTWRITEBYTECODE", "1"),
@@ -122,6 +128,7 @@ class DockerfileRuntime:
     env: dict[str, str] = field(default_factory=dict)
     exposed_ports: tuple[str, ...] = ()
     pip_compile: bool = False
+    accounts: tuple[str, ...] = ()
 
 
 def _logical_lines(text: str) -> list[str]:
@@ -162,6 +169,7 @@ def dockerfile_runtime(path: Path) -> DockerfileRuntime:
     env: dict[str, str] = {}
     ports: list[str] = []
     pip_compile = False
+    accounts: list[str] = []
     for line in stage:
         word, _, rest = line.partition(" ")
         rest = rest.strip()
@@ -182,6 +190,7 @@ def dockerfile_runtime(path: Path) -> DockerfileRuntime:
                 ports += [p if "/" in p else f"{p}/tcp" for p in rest.split()]
             case "RUN":
                 pip_compile = pip_compile or ("pip install" in rest and "--compile" in rest)
+                accounts += re.findall(r'echo "([^"]+)" >> /etc/(?:passwd|group)', rest)
     return DockerfileRuntime(
         user=user,
         workdir=workdir,
@@ -190,4 +199,5 @@ def dockerfile_runtime(path: Path) -> DockerfileRuntime:
         env=env,
         exposed_ports=tuple(ports),
         pip_compile=pip_compile,
+        accounts=tuple(accounts),
     )
