@@ -122,20 +122,25 @@ def test_crd_toggles(control_plane: Any, values: list[str], expected: set[str], 
         assert ("helm.sh/resource-policy" in annotations) is kept
 
 
-def test_rbac_has_no_wildcards_and_no_secrets(control_plane: Any) -> None:
+def test_rbac_has_no_wildcards_and_one_named_secret(control_plane: Any) -> None:
     docs = render(control_plane, "--set", "rbac.podNamespaces={jobs-a,jobs-b}")
     roles = of_kind(docs, "ClusterRole") + of_kind(docs, "Role")
     rules = [rule for role in roles for rule in role["rules"]]
 
     for rule in rules:
         assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"], rule
-        assert "secrets" not in rule["resources"], rule
     (cluster_role,) = of_kind(docs, "ClusterRole")
+    assert not [r for r in cluster_role["rules"] if "secrets" in r["resources"]]
     assert not [r for r in cluster_role["rules"] if "pods" in r["resources"]]
-    assert {r["metadata"]["namespace"] for r in of_kind(docs, "Role")} == {"jobs-a", "jobs-b"}
-    assert {b["metadata"]["namespace"] for b in of_kind(docs, "RoleBinding")} == {
-        "jobs-a",
-        "jobs-b",
+    namespaces = {"jobs-a", "jobs-b", "fog-system"}
+    assert {r["metadata"]["namespace"] for r in of_kind(docs, "Role")} == namespaces
+    assert {b["metadata"]["namespace"] for b in of_kind(docs, "RoleBinding")} == namespaces
+    (mixnet,) = [r for r in of_kind(docs, "Role") if r["metadata"]["namespace"] == "fog-system"]
+    secret_rules = [r for r in mixnet["rules"] if "secrets" in r["resources"]]
+    # Reading is by name; create cannot be limited by name, and is the only other verb.
+    assert {(tuple(r["verbs"]), tuple(r.get("resourceNames") or ())) for r in secret_rules} == {
+        (("get",), ("fog-mixnet-keys",)),
+        (("create",), ()),
     }
 
 

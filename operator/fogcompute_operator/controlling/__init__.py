@@ -7,7 +7,7 @@ once) and says which watched changes queue which keys. Modules: caching (informe
 owner index), queueing (the keyed work queue), working (controllers: workers with per-key
 backoff and reconcile metrics), statuses (the guarded status merge patch), eventing and
 posting (Events, in the background), rejecting (objects the models refuse), environment
-(settings), runtime.
+(settings), verdicts (owned conditions and their Events), runtime.
 """
 
 from fogcompute_operator.controlling.caching import DELETED, Informer, Informers, InformerSpec
@@ -29,6 +29,7 @@ from fogcompute_operator.controlling.runtime import (
     utc_now,
 )
 from fogcompute_operator.controlling.statuses import StatusWriter, merge_patch
+from fogcompute_operator.controlling.verdicts import Verdict, apply_verdicts
 from fogcompute_operator.controlling.working import Controller, Reconciler, Result
 
 __all__ = [
@@ -49,7 +50,9 @@ __all__ = [
     "Result",
     "Runtime",
     "StatusWriter",
+    "Verdict",
     "WorkQueue",
+    "apply_verdicts",
     "build_event",
     "env_number",
     "merge_patch",

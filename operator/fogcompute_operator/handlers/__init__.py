@@ -10,7 +10,7 @@ before ``readying``. Nothing outside this package imports kopf.
 
 # Imported for their registration side effect; the order is the order of the startups.
 from fogcompute_operator.handlers import operating  # isort: skip
-from fogcompute_operator.handlers import edgedevices, fogjobs, nodes  # isort: skip
+from fogcompute_operator.handlers import edgedevices, fogjobs, mixnet, nodes  # isort: skip
 from fogcompute_operator.handlers import readying  # isort: skip
 from fogcompute_operator.handlers.configuring import (
     ANNOTATION_PREFIX,
@@ -28,6 +28,7 @@ __all__ = [
     "apply_settings",
     "edgedevices",
     "fogjobs",
+    "mixnet",
     "nodes",
     "operating",
     "readying",

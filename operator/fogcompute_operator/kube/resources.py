@@ -17,10 +17,12 @@ from fogcompute_api.meta import (
     KIND_EDGEDEVICE,
     KIND_FOGJOB,
     KIND_MIXNODE,
+    KIND_STAKE,
     PLURAL_CIRCUITS,
     PLURAL_EDGEDEVICES,
     PLURAL_FOGJOBS,
     PLURAL_MIXNODES,
+    PLURAL_STAKES,
     VERSION,
 )
 
@@ -85,6 +87,7 @@ FOGJOBS: Final = Resource(GROUP, VERSION, PLURAL_FOGJOBS, KIND_FOGJOB, namespace
 EDGEDEVICES: Final = Resource(GROUP, VERSION, PLURAL_EDGEDEVICES, KIND_EDGEDEVICE, namespaced=False)
 MIXNODES: Final = Resource(GROUP, VERSION, PLURAL_MIXNODES, KIND_MIXNODE, namespaced=False)
 CIRCUITS: Final = Resource(GROUP, VERSION, PLURAL_CIRCUITS, KIND_CIRCUIT, namespaced=True)
+STAKES: Final = Resource(GROUP, VERSION, PLURAL_STAKES, KIND_STAKE, namespaced=True)
 
 
 def object_key(namespace: str | None, name: str) -> ObjectKey:

@@ -24,6 +24,7 @@ from fogcompute_operator.kube import (
     NODES,
     PODS,
     SECRETS,
+    STAKES,
     Body,
     ConflictError,
     ObjectKey,
@@ -47,7 +48,7 @@ class FakeKubeApi:
     def __init__(self) -> None:
         self.objects: dict[Resource, dict[ObjectKey, Body]] = {
             r: {}
-            for r in (FOGJOBS, PODS, NODES, EDGEDEVICES, MIXNODES, CIRCUITS, CONFIGMAPS, SECRETS)
+            for r in (FOGJOBS, PODS, NODES, EDGEDEVICES, MIXNODES, CIRCUITS, CONFIGMAPS, SECRETS, STAKES)
         }
         self.events: list[Body] = []
         self.evicted: list[ObjectKey] = []
