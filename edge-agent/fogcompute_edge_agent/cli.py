@@ -21,6 +21,7 @@ from pathlib import Path
 from fogcompute_api.edgedevices import BleSettings
 
 from fogcompute_edge_agent.agent import Agent, PeripheralSource
+from fogcompute_edge_agent.mixing import host_from_environ
 from fogcompute_edge_agent.observing import AgentMetrics, configure_logging
 from fogcompute_edge_agent.observing.serving import start_server
 from fogcompute_edge_agent.probing import HostRoot, ProbeErrors, Prober
@@ -159,6 +160,16 @@ async def run(settings: AgentSettings) -> int:
         ),
     )
     agent.ble = _bridge(settings, metrics, agent)
+    try:  # the node's mixnode, when a MixNode is placed here (fogcompute_edge_agent.mixing)
+        mixing = host_from_environ(
+            node=settings.node,
+            credentials=creds,
+            state_dir=settings.state_dir,
+            environ=dict(os.environ),
+        )
+    except ValueError as exc:
+        log.error(str(exc))
+        return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -177,12 +188,14 @@ async def run(settings: AgentSettings) -> int:
         "edge agent started", extra={"node": settings.node, "host_root": str(settings.host_root)}
     )
     try:
-        await agent.run(stop)
+        await asyncio.gather(agent.run(stop), *([mixing.run(stop)] if mixing else []))
     finally:
         if server is not None:
             server.close()
             await server.wait_closed()
         await api.close()
+        if mixing is not None:
+            await mixing.close()
     log.info("edge agent stopped", extra={"node": settings.node})
     return 0
 

@@ -65,6 +65,10 @@ class LoopCover:
         self._stats = stats
         self._handle: asyncio.TimerHandle | None = None
 
+    def use_directory(self, directory: Directory) -> None:
+        """Choose loop routes from ``directory`` from now on (the file was reloaded)."""
+        self._directory = directory
+
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._handle = loop.call_later(self._intervals.sample(), self._tick, loop)
 

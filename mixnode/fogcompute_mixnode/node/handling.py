@@ -72,6 +72,10 @@ class PacketHandler:
         self._min_us = delays.min_us
         self._loops = loops
 
+    def use_directory(self, directory: Directory) -> None:
+        """Route by ``directory`` from now on (the directory file was reloaded)."""
+        self._directory = directory
+
     def handle(self, datagram: bytes) -> None:
         counts = self._counts
         counts["received"] += 1

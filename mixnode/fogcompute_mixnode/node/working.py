@@ -2,7 +2,8 @@
 
 Started by ``supervising`` (one per core). Reads the key file at start (a bad one stops the
 worker) and hands it to ``rotating``, which keeps only the live epochs' keys and re-reads the
-file at epoch boundaries. Binds the shared port,
+file at epoch boundaries, and to ``redirecting``, which re-reads the directory file when it is
+rewritten (the hosting agent writes each epoch's published directory). Binds the shared port,
 serves until SIGTERM/SIGINT or until the parent goes away (its pipe closes), and reports
 counter snapshots to the parent over that pipe. Never logs key material or packet contents.
 """
@@ -24,10 +25,14 @@ from fogcompute_mixnode.node.covering import LoopCover
 from fogcompute_mixnode.node.datagrams import DatagramPump, bind_reuseport
 from fogcompute_mixnode.node.delaying import DelayHeap
 from fogcompute_mixnode.node.handling import Delays, LoopIdentity, PacketHandler
+from fogcompute_mixnode.node.redirecting import DirectoryReloader
 from fogcompute_mixnode.node.rotating import KeyRotator
 from fogcompute_mixnode.node.settings import NodeSettings
 from fogcompute_mixnode.sampling import ExponentialSampler
 from fogcompute_mixnode.sphinx import PACKET_SIZE, ReplayFilter, SphinxNode
+
+DIRECTORY_CHECK_S = 2.0
+"""How often a worker looks for a rewritten directory file (at most a quarter epoch)."""
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +125,13 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
             stats=stats,
         )
         cover.start(loop)
+    users = [handler.use_directory] + ([cover.use_directory] if cover is not None else [])
+    reloader = DirectoryReloader(
+        path=settings.directory_file,
+        users=users,
+        interval_s=min(settings.epoch_seconds / 4, DIRECTORY_CHECK_S),
+    )
+    reloader.start(loop)
     pump.start(loop)
     log.info(
         "event=worker_ready worker=%d node=%s port=%d epochs=%s",
@@ -137,6 +149,7 @@ async def _serve(settings: NodeSettings, index: int, conn: Connection, loop_toke
     if cover is not None:
         cover.stop()
     rotator.stop()
+    reloader.stop()
     pump.stop(loop)
     heap.close()
     loop.remove_reader(conn.fileno())
