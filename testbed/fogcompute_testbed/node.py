@@ -4,10 +4,11 @@
 controllers answer. It builds (or reuses) the node's binaries (``hack/build-node.sh``) and the
 offline images (``images``), cleans whatever a killed earlier node left (``nodehost``), starts
 containerd on its own socket and folders, imports the images, and starts a kubelet that
-registers ``host-0`` (labelled as an edge node) with a client certificate from the test bed's
-CA, serves ``kubectl logs``/``exec`` with a serving certificate from the same CA, and gives pods
-addresses on the node's own CNI bridge. ``RealNode.stop`` is run by ``ControlPlane.stop`` after
-the processes are stopped; it unmounts and deletes everything the node made on the host.
+registers ``host-0`` (labelled ``fogcompute.io/real-node``) with a client certificate from the
+test bed's CA, serves ``kubectl logs``/``exec`` with a serving certificate from the same CA,
+and gives pods addresses on the node's own CNI bridge. ``RealNode.stop`` is run by
+``ControlPlane.stop``: it stops the processes, then unmounts and deletes everything the node made
+on the host.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ __all__ = [
 ]
 
 KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
-NODE_LABELS = {"fogcompute.io/edge": "true", "fogcompute.io/real-node": "true"}
+# Not labelled fogcompute.io/edge: the scheduler treats an edge node as a harvested device that
+# only takes FogJobs while its edge agent reports it harvestable (``NoReport`` otherwise). Set
+# FOG_REAL_NODE_EDGE=1 to add the label once the edge-agent DaemonSet runs on host-0.
+NODE_LABELS = {"fogcompute.io/real-node": "true"}
+EDGE_LABELS = {"fogcompute.io/edge": "true"}
 NODE_BINARIES = ("kubelet", "containerd", "containerd-shim-runc-v2", "ctr", "pause")
 START_TIMEOUT = float(os.environ.get("FOG_TESTBED_TIMEOUT", "120"))
 
@@ -262,7 +267,10 @@ def _start_kubelet(
     )
     config_path = layout.kubelet_dir / "config.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    labels = ",".join(f"{k}={v}" for k, v in NODE_LABELS.items())
+    wanted = dict(NODE_LABELS)
+    if os.environ.get("FOG_REAL_NODE_EDGE") == "1":
+        wanted.update(EDGE_LABELS)
+    labels = ",".join(f"{k}={v}" for k, v in wanted.items())
     proc = start_process(
         "kubelet",
         [

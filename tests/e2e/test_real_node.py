@@ -1,0 +1,207 @@
+"""End to end on the real node: the chart's operator pod runs FogJobs whose containers really run.
+
+The operator is the chart's Deployment on ``host-0`` (offline image, ServiceAccount, RBAC,
+probes, read-only root); FogJobs select ``host-0`` so their busybox pods run under containerd
+and runc. Scenarios: success with ``kubectl logs`` showing the output; exit 3 retried per
+``backoffLimit`` and failed with the exit code in the status; the operator SIGKILLed mid-job and
+restarted by the kubelet with the job finishing on one pod; ``helm uninstall`` keeping the CRDs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fogcompute_testbed.controlplane import ControlPlane
+from fogcompute_testbed.nodeconfig import NODE_NAME
+from fogcompute_testbed.release import ChartRelease
+
+LABEL_FOGJOB = "fogcompute.io/fogjob"
+
+
+def _fogjob(name: str, script: str, *, backoff_limit: int = 0) -> dict[str, Any]:
+    return {
+        "apiVersion": "fogcompute.io/v1alpha1",
+        "kind": "FogJob",
+        "metadata": {"name": name},
+        "spec": {
+            "tier": "gold",
+            "container": {"image": "busybox:1.36", "command": ["sh", "-c"], "args": [script]},
+            "resources": {"cpu": "50m", "memory": "32Mi"},
+            "replicas": 1,
+            "minAvailable": 1,
+            "backoffLimit": backoff_limit,
+            "nodeSelector": {"kubernetes.io/hostname": NODE_NAME},
+            "deadline": "2099-01-01T00:00:00Z",
+        },
+    }
+
+
+def _get(plane: ControlPlane, *args: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(plane.kubectl("get", *args, "-o", "json").stdout)
+    return out
+
+
+def _wait(what: str, probe: Callable[[], Any], *, timeout: float = 240) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
+
+
+def _wait_phase(plane: ControlPlane, namespace: str, name: str, phase: str) -> None:
+    deadline = time.monotonic() + 240
+    status: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        status = _get(plane, "fogjob", name, "-n", namespace).get("status") or {}
+        if status.get("phase") == phase:
+            return
+        time.sleep(1)
+    raise AssertionError(f"FogJob {name} never reached {phase}; status: {json.dumps(status)}")
+
+
+def _job_pods(plane: ControlPlane, namespace: str, name: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = _get(
+        plane, "pods", "-n", namespace, "-l", f"{LABEL_FOGJOB}={name}"
+    )["items"]
+    return items
+
+
+def _operator_pod(plane: ControlPlane, release: ChartRelease) -> dict[str, Any]:
+    pods = _get(
+        plane, "pods", "-n", release.namespace, "-l", "app.kubernetes.io/instance=" + release.name
+    )["items"]
+    assert len(pods) == 1, [p["metadata"]["name"] for p in pods]
+    pod: dict[str, Any] = pods[0]
+    return pod
+
+
+def test_the_chart_runs_the_operator_as_a_pod_on_host_0(
+    control_plane: ControlPlane, release: ChartRelease
+) -> None:
+    pod = _operator_pod(control_plane, release)
+    assert pod["spec"]["nodeName"] == NODE_NAME
+    assert pod["status"]["phase"] == "Running"
+    (container,) = pod["status"]["containerStatuses"]
+    assert container["ready"] is True
+    assert container["image"] == "ghcr.io/fog-compute/operator:0.1.0"
+    assert container["containerID"].startswith("containerd://")
+    security = pod["spec"]["containers"][0]["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["runAsUser"] == 65532
+    # The process really runs as 65532 on a read-only root: exec goes through the kubelet.
+    ident = control_plane.kubectl(
+        "exec",
+        "-n",
+        release.namespace,
+        pod["metadata"]["name"],
+        "--",
+        "python",
+        "-c",
+        "import os, pathlib; print(os.getuid());"
+        " p = pathlib.Path('/usr/probe');"
+        " print('writable' if os.access('/usr', os.W_OK) else 'read-only')",
+    ).stdout.split()
+    assert ident == ["65532", "read-only"]
+
+
+def test_a_fogjob_runs_busybox_for_real_and_succeeds(
+    control_plane: ControlPlane, release: ChartRelease, namespace: str
+) -> None:
+    marker = f"hello-{uuid.uuid4().hex[:8]}"
+    job = _fogjob("hello", f"echo {marker} from $(hostname) && sleep 1")
+    control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
+    _wait_phase(control_plane, namespace, "hello", "Succeeded")
+    (pod,) = _job_pods(control_plane, namespace, "hello")
+    assert pod["spec"]["nodeName"] == NODE_NAME
+    assert pod["status"]["phase"] == "Succeeded"
+    assert pod["status"]["podIP"].startswith("10.244.")
+    logs = control_plane.kubectl("logs", "-n", namespace, pod["metadata"]["name"]).stdout
+    assert marker in logs
+
+
+def test_a_failing_fogjob_is_retried_and_fails_with_the_exit_code(
+    control_plane: ControlPlane, release: ChartRelease, namespace: str
+) -> None:
+    job = _fogjob("broken", "echo failing; exit 3", backoff_limit=1)
+    control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
+    _wait_phase(control_plane, namespace, "broken", "Failed")
+    status = _get(control_plane, "fogjob", "broken", "-n", namespace)["status"]
+    assert status["failures"] == 2  # the first run and one retry (backoffLimit 1)
+    pods = _job_pods(control_plane, namespace, "broken")
+    assert len(pods) == 2
+    for pod in pods:
+        (container,) = pod["status"]["containerStatuses"]
+        assert container["state"]["terminated"]["exitCode"] == 3
+    failed = [a for a in status["attempts"] if a["outcome"] == "Failed"]
+    assert len(failed) == 2
+    assert all("exited with code 3" in a["message"] for a in failed), failed
+
+
+def test_the_kubelet_restarts_a_killed_operator_and_the_job_finishes_on_one_pod(
+    control_plane: ControlPlane, release: ChartRelease, namespace: str
+) -> None:
+    assert control_plane.node is not None
+    job = _fogjob("steady", "echo started; sleep 20; echo done")
+    control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
+    _wait(
+        "the job's pod to run",
+        lambda: any(
+            p["status"].get("phase") == "Running"
+            for p in _job_pods(control_plane, namespace, "steady")
+        ),
+    )
+    before = _operator_pod(control_plane, release)
+    restarts = before["status"]["containerStatuses"][0]["restartCount"]
+    container_id = before["status"]["containerStatuses"][0]["containerID"].split("://", 1)[1]
+    control_plane.node.ctr("tasks", "kill", "--signal", "SIGKILL", container_id)
+
+    def restarted() -> bool:
+        status = _operator_pod(control_plane, release)["status"]["containerStatuses"][0]
+        return bool(status["restartCount"] > restarts and status["ready"])
+
+    _wait("the kubelet to restart the operator", restarted)
+    after = _operator_pod(control_plane, release)
+    assert after["metadata"]["uid"] == before["metadata"]["uid"]  # restarted, not replaced
+    assert after["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 137
+    _wait_phase(control_plane, namespace, "steady", "Succeeded")
+    pods = _job_pods(control_plane, namespace, "steady")
+    assert len(pods) == 1, [p["metadata"]["name"] for p in pods]
+    logs = control_plane.kubectl("logs", "-n", namespace, pods[0]["metadata"]["name"]).stdout
+    assert logs.split() == ["started", "done"]
+
+
+def test_zz_helm_uninstall_removes_everything_but_the_crds(
+    control_plane: ControlPlane, release: ChartRelease
+) -> None:
+    """Runs last in this module (name order): it removes the session's release."""
+    crds_before = {
+        c["metadata"]["name"]
+        for c in _get(control_plane, "crd")["items"]
+        if c["metadata"]["name"].endswith(".fogcompute.io")
+    }
+    assert crds_before
+    control_plane.helm("uninstall", release.name, "-n", release.namespace, "--wait")
+    selector = f"app.kubernetes.io/instance={release.name}"
+    kinds = "deployments,replicasets,services,serviceaccounts,roles,rolebindings,configmaps"
+    left = _get(control_plane, kinds, "-n", release.namespace, "-l", selector)["items"]
+    assert left == []
+    cluster_left = _get(control_plane, "clusterroles,clusterrolebindings", "-l", selector)["items"]
+    assert cluster_left == []
+    _wait(
+        "the operator pod to go",
+        lambda: not _get(control_plane, "pods", "-n", release.namespace, "-l", selector)["items"],
+    )
+    crds_after = {
+        c["metadata"]["name"]
+        for c in _get(control_plane, "crd")["items"]
+        if c["metadata"]["name"].endswith(".fogcompute.io")
+    }
+    assert crds_after == crds_before
