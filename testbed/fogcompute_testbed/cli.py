@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fogcompute_testbed.agents import EdgeAgents, start_edge_agents
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
+from fogcompute_testbed.node import clean_stale_node, want_real_node
 from fogcompute_testbed.processes import (
     ManagedProcess,
     TestbedError,
@@ -28,6 +29,7 @@ from fogcompute_testbed.processes import (
     start_process,
     wait_for,
 )
+from fogcompute_testbed.release import run_chart_for_up
 from fogcompute_testbed.supervising import Supervisor
 from fogcompute_testbed.toolchain import repo_root
 
@@ -105,10 +107,19 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
             flush=True,
         )
         plane = ControlPlane.from_environment(
-            state_dir=state_dir, nodes=default_nodes(nodes=nodes, edge_nodes=edge_nodes)
+            state_dir=state_dir,
+            nodes=default_nodes(nodes=nodes, edge_nodes=edge_nodes),
+            real_node=want_real_node(),
         )
         _install_crds(plane)
-        health, metrics = _start_operator(plane, supervisor)
+        if plane.node is not None:  # the chart's operator runs as a pod on the real node
+            operator = run_chart_for_up(plane)
+        else:
+            health, metrics = _start_operator(plane, supervisor)
+            operator = (
+                f"liveness http://127.0.0.1:{health}/healthz, "
+                f"metrics http://127.0.0.1:{metrics}/metrics"
+            )
         plane.kubectl("apply", "-f", str(repo_root() / "samples"))
         if not plane.external:  # one real edge agent per edge node, each on a fixture host
             agents = start_edge_agents(plane, [f"edge-{i}" for i in range(edge_nodes)])
@@ -117,8 +128,7 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
             "\nfog-compute is up.\n"
             f"  export KUBECONFIG={plane.admin_kubeconfig}\n"
             f"  {plane.bin_dir / 'kubectl'} get fog -A\n"
-            f"  operator: liveness http://127.0.0.1:{health}/healthz, "
-            f"metrics http://127.0.0.1:{metrics}/metrics\n"
+            f"  operator: {operator}\n"
             f"  logs: {state_dir / 'logs'}\n"
             "Ctrl-C (or `make down` from another terminal) stops everything.",
             flush=True,
@@ -155,6 +165,8 @@ def down(state_dir: Path) -> int:
             while pidfile.exists() and time.monotonic() < deadline:
                 time.sleep(0.2)
     stopped += kill_stale(state_dir.resolve())
+    if clean_stale_node(state_dir):
+        stopped.append("the real node's leftovers")
     print(f"fog-compute: stopped {', '.join(stopped) or 'nothing (was not running)'}")
     return 0
 

@@ -59,6 +59,7 @@ __all__ = [
     "clean_stale_node",
     "locate_node_binaries",
     "start_real_node",
+    "want_real_node",
 ]
 
 KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
@@ -103,6 +104,12 @@ class RealNode:
             proc.stop()
         self.processes.clear()
         clean_node(self.layout)
+
+
+def want_real_node() -> bool:
+    """``make up`` starts host-0 unless ``FOG_REAL_NODE=0`` (it still falls back to kwok only,
+    saying why, where the machine cannot run it)."""
+    return os.environ.get("FOG_REAL_NODE", "1") != "0"
 
 
 def locate_node_binaries() -> Path:

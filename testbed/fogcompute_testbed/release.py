@@ -19,7 +19,14 @@ from fogcompute_testbed.nodeconfig import NODE_NAME
 from fogcompute_testbed.processes import free_port
 from fogcompute_testbed.toolchain import repo_root
 
-__all__ = ["DEFAULT_NAMESPACE", "DEFAULT_RELEASE", "ChartRelease", "install_chart", "node_values"]
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "DEFAULT_RELEASE",
+    "ChartRelease",
+    "install_chart",
+    "node_values",
+    "run_chart_for_up",
+]
 
 DEFAULT_RELEASE = "fog-compute"
 DEFAULT_NAMESPACE = "fog-system"
@@ -30,6 +37,8 @@ class _Cluster(Protocol):
     state_dir: Path
 
     def helm(self, *args: str, check: bool = ..., timeout: float = ...) -> Any: ...
+
+    def kubectl(self, *args: str, check: bool = ..., timeout: float = ...) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -96,4 +105,15 @@ def install_chart(
         values_file=path,
         metrics_port=metrics,
         health_port=health,
+    )
+
+
+def run_chart_for_up(cluster: _Cluster) -> str:
+    """``make up`` on the real node: the chart's operator pod (CRDs already applied by ``up``)
+    and the samples that run on host-0; returns a line saying where the operator is."""
+    release = install_chart(cluster, extra_values={"crds": {"enabled": False, "keep": True}})
+    cluster.kubectl("apply", "-f", str(repo_root() / "samples" / "real-node"))
+    return (
+        f"the chart's pod on {NODE_NAME} (helm release {release.name} in {release.namespace}; "
+        f"liveness :{release.health_port}/healthz, metrics :{release.metrics_port}/metrics)"
     )
