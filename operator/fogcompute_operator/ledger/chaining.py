@@ -10,8 +10,8 @@ canonical)``. Changing this form breaks every existing chain: add a new version 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 from typing import Final
 
 __all__ = ["GENESIS_HASH", "PostingRow", "canonical_entry", "link"]
@@ -20,6 +20,8 @@ GENESIS_HASH: Final = bytes(32)
 CANONICAL_VERSION: Final = 1
 
 PostingRow = tuple[str, str | None, int]  # (account name, stake uid or None, amount)
+
+_string = encode_basestring  # json's own string quoting (C-accelerated), as json.dumps uses
 
 
 def canonical_entry(
@@ -31,17 +33,22 @@ def canonical_entry(
     memo: str,
     postings: Sequence[PostingRow],
 ) -> bytes:
-    """The bytes an entry's hash covers."""
-    document = {
-        "v": CANONICAL_VERSION,
-        "id": entry_id,
-        "uid": resource_uid,
-        "action": action,
-        "epoch": epoch,
-        "memo": memo,
-        "postings": [list(p) for p in postings],
-    }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The bytes an entry's hash covers.
+
+    Exactly ``json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+    of ``{"v": 1, "id", "uid", "action", "epoch", "memo", "postings": [[account, stake, amount]]}``
+    (a unit test holds the two equal), written out by hand because ``verify`` runs it a million
+    times.
+    """
+    legs = ",".join(
+        f"[{_string(account)},{'null' if stake is None else _string(stake)},{int(amount)}]"
+        for account, stake, amount in postings
+    )
+    return (
+        f'{{"action":{_string(action)},"epoch":{int(epoch)},"id":{int(entry_id)},'
+        f'"memo":{_string(memo)},"postings":[{legs}],"uid":{_string(resource_uid)},'
+        f'"v":{CANONICAL_VERSION}}}'
+    ).encode()
 
 
 def link(prev_hash: bytes, canonical: bytes) -> bytes:

@@ -153,7 +153,7 @@ def verify_connection(conn: Conn, *, max_breaks: int = 50, batch: int = 20_000) 
         with conn.transaction(force_rollback=True):
             rows = conn.execute("SELECT name, kind FROM ledger_accounts").fetchall()
             audit = _Audit(max_breaks=max_breaks, kinds={AccountName(n): str(k) for n, k in rows})
-            with conn.cursor(name="ledger_verify") as cur:
+            with conn.cursor(name="ledger_verify", binary=True) as cur:
                 cur.itersize = batch
                 cur.execute(_ENTRIES)
                 for row in cur:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -32,6 +33,8 @@ from fogcompute_operator.ledger.actions import Refused
 from fogcompute_operator.ledger.chaining import GENESIS_HASH, canonical_entry, link
 from fogcompute_operator.ledger.migrating import available_migrations
 from fogcompute_operator.ledger.writing import _View
+from hypothesis import given
+from hypothesis import strategies as st
 
 ALICE = staker_account("alice")
 STAKE = StakeUid("stake-a")
@@ -162,3 +165,30 @@ def test_migrations_ship_as_package_data_numbered_without_gaps() -> None:
     migrations = available_migrations()
     assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
     assert "CREATE CONSTRAINT TRIGGER ledger_entries_balanced" in migrations[0].sql
+
+
+@given(
+    uid=st.text(min_size=1, max_size=20),
+    memo=st.text(max_size=20),
+    account=st.text(max_size=10),
+    stake=st.none() | st.text(max_size=10),
+    amount=st.integers(-(2**63), 2**63 - 1),
+)
+def test_canonical_bytes_equal_sorted_compact_json(
+    uid: str, memo: str, account: str, stake: str | None, amount: int
+) -> None:
+    postings = [(account, stake, amount), ("system:mint", None, -1)]
+    document = {
+        "v": 1,
+        "id": 3,
+        "uid": uid,
+        "action": "bond",
+        "epoch": 2,
+        "memo": memo,
+        "postings": [list(p) for p in postings],
+    }
+    expected = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = canonical_entry(
+        entry_id=3, resource_uid=uid, action="bond", epoch=2, memo=memo, postings=postings
+    )
+    assert canonical == expected.encode()
