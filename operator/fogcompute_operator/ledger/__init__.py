@@ -40,6 +40,7 @@ from fogcompute_operator.ledger.errors import (
     LedgerUnavailableError,
     MigrationError,
 )
+from fogcompute_operator.ledger.genesis import genesis_actions, mismatches
 from fogcompute_operator.ledger.writing import Ledger, Outcome, RetryPolicy
 
 __all__ = [
@@ -73,5 +74,7 @@ __all__ = [
     "StakeUid",
     "Transfer",
     "Unbond",
+    "genesis_actions",
+    "mismatches",
     "staker_account",
 ]

@@ -24,6 +24,8 @@ from fogcompute_operator.ledger import (
     StakeUid,
     Transfer,
     Unbond,
+    genesis_actions,
+    mismatches,
     staker_account,
 )
 from fogcompute_testbed.postgres import Postgres
@@ -148,3 +150,17 @@ def test_genesis_mint_is_idempotent_across_ledger_instances(
     finally:
         second.close()
     assert ledger.balances()[MINT] == -30
+
+
+def test_genesis_from_values_mints_once_and_reports_edited_values(ledger: Ledger) -> None:
+    values = {ALICE: 300, BOB: 200}
+    first = ledger.apply_many(genesis_actions(values))
+    assert mismatches(values, first) == []
+    edited = {ALICE: 300, BOB: 999}
+    again = ledger.apply_many(genesis_actions(edited))
+    assert all(isinstance(o, Receipt) and o.replayed for o in again)
+    assert mismatches(edited, again) == [
+        "genesis for staker:bob was minted as 200; the values now say 999: genesis is minted "
+        "once, so restore the value (or move tokens with a proposal)"
+    ]
+    assert ledger.balances()[MINT] == -500
