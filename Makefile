@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml constraints.txt
 	@hack/ensure-system.sh
@@ -28,6 +28,15 @@ venv: $(STAMP) ## Create .venv with the pinned Python dependencies
 .PHONY: tools
 tools: ## Build (or reuse) the local control plane's binaries from hack/tools
 	@hack/build-tools.sh >/dev/null
+
+.PHONY: node
+node: ## Build (or reuse) the real node's binaries: kubelet, containerd 2.x, CNI plugins, pause
+	@hack/ensure-system.sh
+	@hack/build-node.sh >/dev/null
+
+.PHONY: images
+images: venv node ## Build (or reuse) the real node's offline images (pause, busybox, operator)
+	@$(PY) -m fogcompute_testbed.images
 
 .PHONY: native
 native: venv ## Build (or reuse) the Rust Sphinx extension fogcompute_mixnode._native
@@ -49,16 +58,20 @@ lint: venv ## ruff, ruff format --check, mypy --strict, import-linter
 	$(VENV)/bin/lint-imports
 
 .PHONY: test
-test: venv tools native ## Install what is needed, then lint, verify and run unit + integration tests
+test: venv tools native node ## Install what is needed, then lint, verify and run unit + integration + e2e tests
 	@$(MAKE) -s lint verify
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: test-unit
 test-unit: venv native ## Unit tests only (no control plane)
-	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+.PHONY: test-e2e
+test-e2e: venv tools native node ## End-to-end tier only: the chart running for real on the node host-0
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 .PHONY: up
-up: venv tools ## Start the local control plane, CRDs, operator and samples; Ctrl-C (or make down) stops
+up: venv tools node ## Start the local control plane, CRDs, operator and samples; Ctrl-C (or make down) stops
 	$(PY) -m fogcompute_testbed up --state-dir $(RUN)
 
 .PHONY: down

@@ -474,3 +474,20 @@ def build_images(*, node_bin_dir: Path, edge_agent: bool = False) -> tuple[Image
         sizes = ", ".join(f"{i.spec.key} {i.size_bytes / 1e6:.0f} MB" for i in images)
         print(f"fog-compute: images built in {elapsed:.0f}s ({sizes})", flush=True)
     return tuple(images)
+
+
+def main() -> int:
+    """``python -m fogcompute_testbed.images``: build (or reuse) the images; print their sizes."""
+    from fogcompute_testbed.node import locate_node_binaries
+
+    try:
+        for image in build_images(node_bin_dir=locate_node_binaries()):
+            print(f"{image.spec.refs[0]}: {image.size_bytes / 1e6:.0f} MB ({image.archive})")
+    except TestbedError as exc:
+        print(f"images: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
