@@ -1,10 +1,10 @@
 """Fixtures of the end-to-end tier: the chart running for real on the test bed's node ``host-0``.
 
-One control plane per session in its own state directory (``FOG_E2E_STATE_DIR``, default
-``.run/e2e``), started with the real node (containerd, runc, kubelet) beside the kwok nodes, and
-the chart installed onto it with ``helm``. Overrides the root conftest's ``control_plane`` so the
-shared ``namespace`` fixture makes namespaces here. Never skips: a machine that cannot run the
-real node fails these tests with the reason.
+One control plane per session in its own state directory (``FOG_E2E_STATE_DIR``, else
+``$FOG_TEST_STATE_DIR-e2e``, else ``.run/e2e``), started with the real node (containerd, runc,
+kubelet) beside the kwok nodes, and the chart installed onto it with ``helm``. Overrides the
+root conftest's ``control_plane`` so the shared ``namespace`` fixture makes namespaces here.
+Never skips: a machine that cannot run the real node fails these tests with the reason.
 """
 
 from __future__ import annotations
@@ -30,13 +30,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def control_plane() -> Iterator[ControlPlane]:
-    state = Path(os.environ.get("FOG_E2E_STATE_DIR", repo_root() / ".run" / "e2e"))
+    shared = os.environ.get("FOG_TEST_STATE_DIR")
+    default = Path(f"{shared}-e2e") if shared else repo_root() / ".run" / "e2e"
+    state = Path(os.environ.get("FOG_E2E_STATE_DIR", default))
     plane = ControlPlane.from_environment(
         state_dir=state, nodes=[NodeSpec(name="fog-0")], real_node=True
     )
     try:
         if not plane.external:
-            assert plane.node is not None, "the end-to-end tier needs the real node host-0"
+            assert plane.node is not None, (
+                "the end-to-end tier needs the real node host-0; the line above says why this "
+                "machine cannot run it"
+            )
         yield plane
     finally:
         plane.stop()
