@@ -260,9 +260,12 @@ async def fleet(
     await asyncio.gather(*(create(n) for n in names))
     pids = {p.name: p.popen.pid for p in plane.processes if p.name in ("kube-apiserver", "etcd")}
     cpu0 = {n: cpu_seconds(pid) for n, pid in pids.items()}
+    cpu_began = time.monotonic()
     latencies: list[float] = []
+    finished: list[float] = []
     errors = 0
-    stop_at = time.monotonic() + seconds
+    began = time.monotonic()
+    stop_at = began + interval + seconds  # the first interval staggers the agents' starts
 
     async def one(name: str) -> None:
         nonlocal errors
@@ -275,17 +278,20 @@ async def fleet(
             try:
                 await api.apply_device_status(name=name, status=status)
                 latencies.append(time.monotonic() - started)
+                finished.append(time.monotonic())
             except Exception:  # counted: the figure is what was absorbed
                 errors += 1
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+            pause = min(interval - (time.monotonic() - started), stop_at - time.monotonic())
+            await asyncio.sleep(max(0.0, pause))
 
-    began = time.monotonic()
     await asyncio.gather(*(one(n) for n in names))
-    elapsed = time.monotonic() - began
+    window_start = began + interval  # steady state: every agent has started
+    elapsed = stop_at - window_start
     cpu = {n: cpu_seconds(pid) - cpu0[n] for n, pid in pids.items()}
+    cpu_window = time.monotonic() - cpu_began
     await api.close()
     offered = agents / interval
-    absorbed = len(latencies) / elapsed
+    absorbed = sum(1 for t in finished if window_start <= t <= stop_at) / elapsed
     figures = {
         "fleet_agents": agents,
         "fleet_seconds": round(elapsed, 1),
@@ -295,8 +301,8 @@ async def fleet(
         "fleet_errors": errors,
         "fleet_apply_p50_ms": round(1000 * percentile(latencies, 0.5), 1) if latencies else None,
         "fleet_apply_p99_ms": round(1000 * percentile(latencies, 0.99), 1) if latencies else None,
-        "fleet_apiserver_cpu_percent": round(100 * cpu.get("kube-apiserver", 0) / elapsed, 1),
-        "fleet_etcd_cpu_percent": round(100 * cpu.get("etcd", 0) / elapsed, 1),
+        "fleet_apiserver_cpu_percent": round(100 * cpu.get("kube-apiserver", 0) / cpu_window, 1),
+        "fleet_etcd_cpu_percent": round(100 * cpu.get("etcd", 0) / cpu_window, 1),
     }
     say(
         f"{agents} agents every {interval:.0f} s: status writes/s absorbed / offered",
