@@ -11,6 +11,7 @@ before ``readying``. Nothing outside this package imports kopf.
 # Imported for their registration side effect; the order is the order of the startups.
 from fogcompute_operator.handlers import operating  # isort: skip
 from fogcompute_operator.handlers import edgedevices, fogjobs, mixnet, nodes  # isort: skip
+from fogcompute_operator.handlers import economics  # isort: skip
 from fogcompute_operator.handlers import readying  # isort: skip
 from fogcompute_operator.handlers.configuring import (
     ANNOTATION_PREFIX,
@@ -26,6 +27,7 @@ __all__ = [
     "OperatorEnv",
     "PeeringChoice",
     "apply_settings",
+    "economics",
     "edgedevices",
     "fogjobs",
     "mixnet",

@@ -17,11 +17,13 @@ from fogcompute_api.meta import (
     KIND_EDGEDEVICE,
     KIND_FOGJOB,
     KIND_MIXNODE,
+    KIND_PROPOSAL,
     KIND_STAKE,
     PLURAL_CIRCUITS,
     PLURAL_EDGEDEVICES,
     PLURAL_FOGJOBS,
     PLURAL_MIXNODES,
+    PLURAL_PROPOSALS,
     PLURAL_STAKES,
     VERSION,
 )
@@ -88,6 +90,7 @@ EDGEDEVICES: Final = Resource(GROUP, VERSION, PLURAL_EDGEDEVICES, KIND_EDGEDEVIC
 MIXNODES: Final = Resource(GROUP, VERSION, PLURAL_MIXNODES, KIND_MIXNODE, namespaced=False)
 CIRCUITS: Final = Resource(GROUP, VERSION, PLURAL_CIRCUITS, KIND_CIRCUIT, namespaced=True)
 STAKES: Final = Resource(GROUP, VERSION, PLURAL_STAKES, KIND_STAKE, namespaced=True)
+PROPOSALS: Final = Resource(GROUP, VERSION, PLURAL_PROPOSALS, KIND_PROPOSAL, namespaced=False)
 
 
 def object_key(namespace: str | None, name: str) -> ObjectKey:

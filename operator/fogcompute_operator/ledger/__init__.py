@@ -41,6 +41,7 @@ from fogcompute_operator.ledger.errors import (
     MigrationError,
 )
 from fogcompute_operator.ledger.genesis import genesis_actions, mismatches
+from fogcompute_operator.ledger.histories import ActionHistory
 from fogcompute_operator.ledger.writing import Ledger, Outcome, RetryPolicy
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "UNBONDING",
     "AccountName",
     "Action",
+    "ActionHistory",
     "ActionKey",
     "BeginUnbond",
     "Bond",

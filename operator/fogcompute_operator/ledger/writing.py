@@ -35,6 +35,7 @@ from fogcompute_operator.ledger.chaining import canonical_entry, link
 from fogcompute_operator.ledger.checking import Violation, check_connection
 from fogcompute_operator.ledger.connecting import Conn, Pool, describe_dsn, open_pool, translated
 from fogcompute_operator.ledger.errors import LedgerConflictError, LedgerError
+from fogcompute_operator.ledger.histories import ActionHistory, history_connection
 from fogcompute_operator.ledger.metering import (
     ACTIONS,
     RETRIES,
@@ -472,6 +473,10 @@ class Ledger:
             StakeUid(u): StakePosition(staker=AccountName(n), bonded=int(b), unbonding=int(ub))
             for u, n, b, ub in rows
         }
+
+    def history(self, resource_uid: str) -> dict[str, ActionHistory]:
+        """Per action, what was recorded for ``resource_uid`` (``histories``)."""
+        return self._read(lambda conn: history_connection(conn, resource_uid))
 
     def _read(self, work: Callable[[Conn], T]) -> T:
         with translated(self._where), self._pool.connection() as conn, conn.transaction():

@@ -1,0 +1,147 @@
+"""The Proposal reconcile: get, read the ledger, decide, write the ledger, then status once.
+
+Called with a Proposal's name when it changed, when a Stake voting on it changed, when the
+ledger turned ready, and at the end of its voting period:
+
+1. get: the Proposal, the Stakes' votes on it and the other Proposals (informers);
+2. read the ledger: the proposal's history and the bonded stake positions;
+3. decide: ``deciding.plan`` (pure): the deposit, or the verdict's refund or burn;
+4. act: apply them (the ledger first: each is keyed, so a crash after it repeats nothing);
+5. read the ledger again, ``deciding.settle`` (pure), write status once.
+
+No database, or one that cannot be reached: the LedgerReady condition and a retry with
+backoff, never half an action.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fogcompute_api.proposals import Proposal
+from pydantic import ValidationError
+
+from fogcompute_operator.controlling import Result, Runtime, reject_invalid
+from fogcompute_operator.economics import VoteOption
+from fogcompute_operator.kube import PROPOSALS, STAKES, Body, ObjectKey, Resource
+from fogcompute_operator.ledger import LedgerError, Refusal
+from fogcompute_operator.observing import object_extra
+from fogcompute_operator.proposals.deciding import Facts, plan, settle
+from fogcompute_operator.treasury import EconomicsSettings, LedgerGateway, in_force
+
+logger = logging.getLogger("fogcompute_operator.proposals")
+CONTROLLER = "proposals"
+_MAX_RETRY = 60.0
+
+
+class ProposalReconciler:
+    def __init__(
+        self, *, runtime: Runtime, gateway: LedgerGateway, settings: EconomicsSettings
+    ) -> None:
+        self._runtime = runtime
+        self._gateway = gateway
+        self._settings = settings
+        self._proposals = runtime.informers[PROPOSALS]
+        self._stakes = runtime.informers[STAKES]
+        self._failures: dict[ObjectKey, int] = {}
+
+    @property
+    def name(self) -> str:
+        return CONTROLLER
+
+    @property
+    def resource(self) -> Resource:
+        return PROPOSALS
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        body = self._proposals.get(key)  # 1. get
+        if body is None:
+            return Result()
+        try:
+            proposal = Proposal.model_validate(body)
+        except ValidationError as exc:
+            await self._reject(key, body, exc)
+            return Result()
+        others = [b for b in self._proposals.items() if b is not body]
+        facts = Facts(
+            now=self._runtime.clock(),
+            params=in_force(self._settings.governed, others),
+            votes=self._votes(key),
+        )
+        if self._gateway.state == "NoDatabase":
+            return await self._write(body, proposal, facts, refusals=())
+        try:
+            facts = await self._read(proposal, facts)  # 2. read
+            actions = plan(proposal, facts)  # 3. decide
+            outcomes = await self._gateway.apply(actions) if actions else []  # 4. act
+            facts = await self._read(proposal, facts)  # 5. settle
+        except LedgerError as exc:
+            failures = self._failures[key] = self._failures.get(key, 0) + 1
+            delay = min(self._settings.retry_seconds * 2 ** (failures - 1), _MAX_RETRY)
+            logger.warning(f"ledger call failed ({exc}); retrying in {delay:g}s", extra=_extra(key))
+            await self._write(body, proposal, facts, refusals=())
+            return Result(requeue_after=delay)
+        self._failures.pop(key, None)
+        refusals = tuple(o for o in outcomes if isinstance(o, Refusal))
+        return await self._write(body, proposal, facts, refusals=refusals)
+
+    def _votes(self, key: ObjectKey) -> dict[str, VoteOption]:
+        votes: dict[str, VoteOption] = {}
+        for stake in self._stakes.items():
+            uid = str((stake.get("metadata") or {}).get("uid") or "")
+            for vote in (stake.get("spec") or {}).get("votes") or ():
+                if vote.get("proposal") == key:
+                    try:
+                        votes[uid] = VoteOption(vote.get("option"))
+                    except ValueError:
+                        continue
+        return votes
+
+    async def _read(self, proposal: Proposal, facts: Facts) -> Facts:
+        uid = proposal.metadata.uid or ""
+        history, positions = await self._gateway.call(
+            lambda ledger: (ledger.history(uid), ledger.positions())
+        )
+        return Facts(
+            now=facts.now,
+            params=facts.params,
+            votes=facts.votes,
+            history=history,
+            bonded={str(u): p.bonded for u, p in positions.items()},
+        )
+
+    async def _write(
+        self, body: Body, proposal: Proposal, facts: Facts, *, refusals: tuple[Refusal, ...]
+    ) -> Result:
+        settled = settle(
+            proposal,
+            body,
+            facts,
+            state=self._gateway.state,
+            message=self._gateway.message,
+            refusals=refusals,
+        )
+        written = None
+        if settled.changed:
+            written = await self._runtime.statuses.write(PROPOSALS, body, settled.status)
+        for note in settled.events:
+            self._runtime.post_event(PROPOSALS, written or body, note)
+        return Result(requeue_after=settled.requeue_after)
+
+    async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
+        rejection = reject_invalid(
+            body,
+            exc,
+            condition_type="Deposited",
+            condition_status="False",
+            extra={"phase": "Failed"},
+            now=self._runtime.clock(),
+        )
+        logger.error(f"invalid Proposal: {rejection.message}", extra=_extra(key))
+        if rejection.changed:
+            written = await self._runtime.statuses.write(PROPOSALS, body, rejection.status)
+            self._runtime.post_event(PROPOSALS, written or body, rejection.event)
+
+
+def _extra(key: ObjectKey) -> dict[str, Any]:
+    return object_extra(name=key, kind="Proposal")

@@ -1,0 +1,251 @@
+"""The Stake reconcile: get, read the ledger, decide, write the ledger, then status once.
+
+The runtime's Stake controller calls ``StakeReconciler.reconcile`` with a Stake's key when it
+changed, when the MixNode or EdgeDevice behind it changed, when a Proposal it votes on moved,
+when the ledger turned ready or its invariants' verdict moved, and at each epoch boundary:
+
+1. get: the Stake, the object behind it, the Proposals, the workload pods (informers);
+2. read the ledger: the stake's history and every position (one thread call);
+3. decide: ``deciding.plan`` (pure) -> the actions, each under its idempotency key;
+4. act: apply them to the ledger (one transaction) - the ledger first, so a crash after it
+   only repeats keys already recorded;
+5. read the ledger again and ``deciding.settle`` (pure) the status from it; write it once.
+
+A database that is not configured, unreachable or refusing becomes the LedgerReady condition
+and a retry with backoff, never an exception out of the worker, a crash or half an action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fogcompute_api.stakes import Stake
+from pydantic import ValidationError
+
+from fogcompute_operator.controlling import Result, Runtime, reject_invalid
+from fogcompute_operator.kube import (
+    EDGEDEVICES,
+    MIXNODES,
+    PODS,
+    PROPOSALS,
+    STAKES,
+    Body,
+    ObjectKey,
+    Resource,
+)
+from fogcompute_operator.ledger import LedgerError, Refusal, StakePosition, StakeUid
+from fogcompute_operator.observing import object_extra
+from fogcompute_operator.stakes.deciding import Facts, plan, reward_epochs, settle
+from fogcompute_operator.stakes.earning import compute_share, cpu_seconds, health_of, mixing_share
+from fogcompute_operator.treasury import (
+    EconomicsSettings,
+    LedgerGateway,
+    epoch_of,
+    epoch_start,
+    in_force,
+    seconds_to_next,
+)
+
+logger = logging.getLogger("fogcompute_operator.stakes")
+CONTROLLER = "stakes"
+_MAX_RETRY = 60.0
+
+
+class StakeReconciler:
+    def __init__(
+        self, *, runtime: Runtime, gateway: LedgerGateway, settings: EconomicsSettings
+    ) -> None:
+        self._runtime = runtime
+        self._gateway = gateway
+        self._settings = settings
+        self._stakes = runtime.informers[STAKES]
+        self._failures: dict[ObjectKey, int] = {}
+
+    @property
+    def name(self) -> str:
+        return CONTROLLER
+
+    @property
+    def resource(self) -> Resource:
+        return STAKES
+
+    async def reconcile(self, key: ObjectKey) -> Result:
+        body = self._stakes.get(key)  # 1. get
+        if body is None:
+            self._failures.pop(key, None)
+            return Result()
+        try:
+            stake = Stake.model_validate(body)
+        except ValidationError as exc:
+            await self._reject(key, body, exc)
+            return Result()
+        facts = self._facts(stake)
+        if self._gateway.state == "NoDatabase":
+            await self._write(body, stake, facts, refusals=())
+            return Result()
+        try:
+            facts = await self._read(stake, facts)  # 2. read the ledger
+            actions = plan(stake, facts)  # 3. decide
+            outcomes = await self._gateway.apply(actions) if actions else []  # 4. act
+            if actions and self._settings.pause_after_ledger_seconds:
+                await asyncio.sleep(self._settings.pause_after_ledger_seconds)
+            facts = await self._read(stake, facts)  # 5. settle from the ledger
+        except LedgerError as exc:
+            return await self._unavailable(key, body, stake, facts, exc)
+        self._failures.pop(key, None)
+        refusals = tuple(o for o in outcomes if isinstance(o, Refusal))
+        for refusal in refusals:
+            logger.warning(f"ledger refused {refusal.key}: {refusal.reason}", extra=_extra(key))
+        await self._write(body, stake, facts, refusals=refusals)
+        return Result(requeue_after=self._next_look(stake, facts))
+
+    def _facts(self, stake: Stake) -> Facts:
+        now = self._runtime.clock()
+        params = in_force(self._settings.governed, self._informer_items(PROPOSALS))
+        target = stake.spec.target
+        resource = MIXNODES if target.kind == "MixNode" else EDGEDEVICES
+        informer = self._runtime.informers.get(resource)
+        other = informer.get(ObjectKey(target.name)) if informer is not None else None
+        return Facts(
+            now=now,
+            epoch=epoch_of(now, epoch_seconds=self._settings.epoch_seconds),
+            epoch_seconds=self._settings.epoch_seconds,
+            params=params,
+            health=health_of(target.kind, other, now=now, params=params),
+        )
+
+    def _informer_items(self, resource: Resource) -> list[Body]:
+        informer = self._runtime.informers.get(resource)
+        return informer.items() if informer is not None else []
+
+    async def _read(self, stake: Stake, facts: Facts) -> Facts:
+        uid = stake.metadata.uid or ""
+        history, positions = await self._gateway.call(
+            lambda ledger: (ledger.history(uid), ledger.positions())
+        )
+        position = positions.get(StakeUid(uid))
+        epochs = reward_epochs(history, epoch=facts.epoch, unbond=stake.spec.unbond)
+        rewards = {e: self._earned(stake, e, facts, positions) for e in epochs}
+        return Facts(
+            now=facts.now,
+            epoch=facts.epoch,
+            epoch_seconds=facts.epoch_seconds,
+            params=facts.params,
+            health=facts.health,
+            history=history,
+            position=position,
+            rewards=rewards,
+        )
+
+    def _earned(
+        self, stake: Stake, epoch: int, facts: Facts, positions: Mapping[StakeUid, StakePosition]
+    ) -> int:
+        """What ``stake`` earned in ``epoch`` (see ``earning``)."""
+        mine = positions.get(StakeUid(stake.metadata.uid or ""))
+        if mine is None or mine.bonded <= 0:
+            return 0
+        behind = self._bonded_behind(positions)
+        target = (stake.spec.target.kind, stake.spec.target.name)
+        if target[0] == "MixNode":
+            return mixing_share(
+                performance=facts.health.performance,
+                stake=mine.bonded,
+                node_total=behind.get(target, 0),
+                bonded_total=sum(p.bonded for p in positions.values()),
+                staked_nodes=sum(1 for kind, _ in behind if kind == "MixNode"),
+                budget=facts.params.mixing_pool,
+            )
+        device = self._runtime.informers.get(EDGEDEVICES)
+        body = device.get(ObjectKey(target[1])) if device is not None else None
+        node = str(((body or {}).get("spec") or {}).get("nodeName") or target[1])
+        window = epoch_start(epoch, epoch_seconds=facts.epoch_seconds)
+        end = epoch_start(epoch + 1, epoch_seconds=facts.epoch_seconds)
+        cpu = cpu_seconds(self._informer_items(PODS), node=node, start=window, end=end)
+        return compute_share(
+            cpu=cpu,
+            stake=mine.bonded,
+            device_total=behind.get(target, 0),
+            rate=facts.params.compute_rate,
+            pool=facts.params.compute_pool,
+        )
+
+    def _bonded_behind(
+        self, positions: Mapping[StakeUid, StakePosition]
+    ) -> dict[tuple[str, str], int]:
+        behind: dict[tuple[str, str], int] = {}
+        for body in self._stakes.items():
+            uid = StakeUid(str((body.get("metadata") or {}).get("uid") or ""))
+            target = (body.get("spec") or {}).get("target") or {}
+            position = positions.get(uid)
+            if position is not None and position.bonded > 0:
+                where = (str(target.get("kind")), str(target.get("name")))
+                behind[where] = behind.get(where, 0) + position.bonded
+        return behind
+
+    def _open_proposals(self) -> frozenset[str]:
+        return frozenset(
+            str((b.get("metadata") or {}).get("name"))
+            for b in self._informer_items(PROPOSALS)
+            if (b.get("status") or {}).get("phase") == "Voting"
+        )
+
+    async def _write(
+        self, body: Body, stake: Stake, facts: Facts, *, refusals: tuple[Refusal, ...]
+    ) -> None:
+        gateway = self._gateway
+        settled = settle(
+            stake,
+            body,
+            facts,
+            state=gateway.state,
+            message=gateway.message,
+            violations=gateway.violations if gateway.checked else None,
+            refusals=refusals,
+            open_proposals=self._open_proposals(),
+        )
+        written = None
+        if settled.changed:
+            written = await self._runtime.statuses.write(STAKES, body, settled.status)
+        for note in settled.events:
+            self._runtime.post_event(STAKES, written or body, note)
+
+    async def _unavailable(
+        self, key: ObjectKey, body: Body, stake: Stake, facts: Facts, exc: LedgerError
+    ) -> Result:
+        failures = self._failures[key] = self._failures.get(key, 0) + 1
+        delay = min(self._settings.retry_seconds * 2 ** (failures - 1), _MAX_RETRY)
+        logger.warning(f"ledger call failed ({exc}); retrying in {delay:g}s", extra=_extra(key))
+        await self._write(body, stake, facts, refusals=())
+        return Result(requeue_after=delay)
+
+    def _next_look(self, stake: Stake, facts: Facts) -> float:
+        """The next epoch boundary, or sooner the end of an unbonding period."""
+        wait = seconds_to_next(facts.now, epoch_seconds=self._settings.epoch_seconds)
+        complete = stake.status.unbonding_complete_time if stake.status else None
+        if stake.spec.unbond and "release" not in facts.history:
+            if complete is None:
+                return 0.0  # the status just got its complete time: look again to write it
+            wait = min(wait, max((complete - facts.now).total_seconds(), 0.0))
+        return wait
+
+    async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
+        rejection = reject_invalid(
+            body,
+            exc,
+            condition_type="Bonded",
+            condition_status="False",
+            extra={"phase": "Failed"},
+            now=self._runtime.clock(),
+        )
+        logger.error(f"invalid Stake: {rejection.message}", extra=_extra(key))
+        if rejection.changed:
+            written = await self._runtime.statuses.write(STAKES, body, rejection.status)
+            self._runtime.post_event(STAKES, written or body, rejection.event)
+
+
+def _extra(key: ObjectKey) -> dict[str, Any]:
+    namespace, _, name = key.rpartition("/")
+    return object_extra(namespace=namespace or None, name=name, kind="Stake")

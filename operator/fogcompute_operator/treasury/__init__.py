@@ -1,0 +1,40 @@
+"""What the Stake and Proposal kinds share: the ledger gateway, the governed parameters in force,
+epochs, and their settings.
+
+Between the economics kind packages (``stakes``, ``proposals``) and the ledger / economics
+decisions; knows no kopf. ``gateway`` is the one component that talks to the ledger (in
+threads, with its state and the invariant check), ``governing`` derives the parameters in force
+from Executed Proposals (pure), ``settings`` reads the environment once.
+"""
+
+from fogcompute_operator.treasury.gateway import LEDGER_UP, LedgerGateway, LedgerPort, LedgerState
+from fogcompute_operator.treasury.governing import (
+    APPLIED,
+    Governed,
+    apply_changes,
+    epoch_of,
+    epoch_start,
+    epochs_in,
+    in_force,
+    seconds_to_next,
+    unapplied,
+)
+from fogcompute_operator.treasury.settings import EconomicsSettings, parse_genesis
+
+__all__ = [
+    "APPLIED",
+    "LEDGER_UP",
+    "EconomicsSettings",
+    "Governed",
+    "LedgerGateway",
+    "LedgerPort",
+    "LedgerState",
+    "apply_changes",
+    "epoch_of",
+    "epoch_start",
+    "epochs_in",
+    "in_force",
+    "parse_genesis",
+    "seconds_to_next",
+    "unapplied",
+]

@@ -1,0 +1,130 @@
+"""The governed parameters in force, and the epoch arithmetic the economics controllers share.
+
+Pure. ``Governed`` holds what passed Proposals may change, named as the Proposal API names
+them (``staking.minimumStake`` ...). Its values are not stored anywhere of their own: they are
+the operator's starting values (``settings``) with the changes of every Executed Proposal
+applied in order of ``status.executedTime`` (then name), so any operator, after any restart,
+derives the same parameters from the cluster (``in_force``). Parameters the economics do not
+use (``mixnet.*``, ``harvest.*``, ``scheduler.*``, ``slashing.misbehaviourFraction``,
+``rewards.epochSeconds``) are accepted by the API but not applied here; ``unapplied`` names them
+so the Proposal controller can say so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Any, Final
+
+from fogcompute_operator.economics import TallyParams
+
+__all__ = [
+    "APPLIED",
+    "Governed",
+    "apply_changes",
+    "epoch_of",
+    "epoch_start",
+    "epochs_in",
+    "in_force",
+    "seconds_to_next",
+    "unapplied",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Governed:
+    minimum_stake: int = 1_000_000
+    unbonding_seconds: int = 86_400
+    downtime_fraction: Fraction = Fraction(1, 100)
+    jail_seconds: int = 21_600
+    mixing_pool: int = 10_000_000
+    compute_pool: int = 10_000_000
+    compute_rate: int = 10
+    min_deposit: int = 1_000_000
+    voting_seconds: int = 86_400
+    quorum: Fraction = Fraction(334, 1000)
+    threshold: Fraction = Fraction(1, 2)
+    veto: Fraction = Fraction(334, 1000)
+    minimum_reliability: Fraction = Fraction(1, 2)
+    unknown_window_seconds: int = 600
+
+    @property
+    def tally(self) -> TallyParams:
+        return TallyParams(quorum=self.quorum, threshold=self.threshold, veto=self.veto)
+
+
+APPLIED: Final[Mapping[str, str]] = {
+    "staking.minimumStake": "minimum_stake",
+    "staking.unbondingPeriodSeconds": "unbonding_seconds",
+    "slashing.downtimeFraction": "downtime_fraction",
+    "slashing.jailSeconds": "jail_seconds",
+    "rewards.mixingPoolPerEpoch": "mixing_pool",
+    "rewards.computePoolPerEpoch": "compute_pool",
+    "governance.minDeposit": "min_deposit",
+    "governance.votingPeriodSeconds": "voting_seconds",
+    "governance.quorum": "quorum",
+    "governance.threshold": "threshold",
+    "governance.vetoThreshold": "veto",
+    "mixnet.minimumReliability": "minimum_reliability",
+}
+
+
+def unapplied(changes: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The parameters among ``changes`` this operator does not apply."""
+    return tuple(sorted({name for name, _ in changes if name not in APPLIED}))
+
+
+def apply_changes(params: Governed, changes: Iterable[tuple[str, str]]) -> Governed:
+    """``params`` with each applicable ``(parameter, value)`` set (the API checked formats)."""
+    updates: dict[str, Any] = {}
+    for name, value in changes:
+        attribute = APPLIED.get(name)
+        if attribute is None:
+            continue
+        number = Fraction(value)
+        current = getattr(params, attribute)
+        updates[attribute] = number if isinstance(current, Fraction) else int(number)
+    return replace(params, **updates)
+
+
+def in_force(base: Governed, proposals: Iterable[Mapping[str, Any]]) -> Governed:
+    """``base`` with the changes of every Executed Proposal body, in execution order."""
+    executed = []
+    for body in proposals:
+        status = body.get("status") or {}
+        if status.get("phase") != "Executed":
+            continue
+        name = str((body.get("metadata") or {}).get("name") or "")
+        changes = [
+            (str(c.get("parameter")), str(c.get("value")))
+            for c in (body.get("spec") or {}).get("changes") or ()
+        ]
+        executed.append((str(status.get("executedTime") or ""), name, changes))
+    params = base
+    for _, _, changes in sorted(executed):
+        try:
+            params = apply_changes(params, changes)
+        except (ValueError, ZeroDivisionError):
+            continue  # a value the API let through but is not a number: nothing to apply
+    return params
+
+
+def epoch_of(now: datetime, *, epoch_seconds: float) -> int:
+    return int(now.timestamp() // epoch_seconds)
+
+
+def epoch_start(epoch: int, *, epoch_seconds: float) -> datetime:
+    return datetime.fromtimestamp(epoch * epoch_seconds, tz=UTC)
+
+
+def epochs_in(seconds: int, *, epoch_seconds: float) -> int:
+    """Whole epochs covering ``seconds`` (rounded up: a jail is never shorter than asked)."""
+    return math.ceil(seconds / epoch_seconds)
+
+
+def seconds_to_next(now: datetime, *, epoch_seconds: float) -> float:
+    nxt = epoch_start(epoch_of(now, epoch_seconds=epoch_seconds) + 1, epoch_seconds=epoch_seconds)
+    return max((nxt - now) / timedelta(seconds=1), 0.0)
