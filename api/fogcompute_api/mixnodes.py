@@ -27,6 +27,7 @@ __all__ = [
     "MAX_LAYERS",
     "DropCounters",
     "EpochKey",
+    "Measurement",
     "MixCounters",
     "MixNode",
     "MixNodeSpec",
@@ -109,6 +110,18 @@ class ReliabilityWindow(ApiModel):
     samples: Counter = Field(description="Outcomes in the window.")
 
 
+class Measurement(ApiModel):
+    """Outcomes of this node's agent's measurement packets through one MixNode, since it started.
+
+    Each packet goes through ``mixNode`` and back through this node to the agent; the operator's
+    reliability monitor adds every agent's new outcomes into ``mixNode``'s window.
+    """
+
+    mix_node: ObjectName
+    ok: Counter = Field(description="Packets back within the deadline.")
+    lost: Counter = Field(description="Packets not back within the deadline.")
+
+
 class MixNodeStatus(ApiModel):
     """What the agent publishes and the operator measures."""
 
@@ -145,6 +158,15 @@ class MixNodeStatus(ApiModel):
         },
     )
     counters: MixCounters | None = None
+    measurements: tuple[Measurement, ...] = Field(
+        default=(),
+        max_length=256,
+        description="The hosting agent's measurement outcomes per MixNode (cumulative).",
+        json_schema_extra={
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["mixNode"],
+        },
+    )
     reliability: float | None = Field(default=None, ge=0, le=1)
     reliability_window: ReliabilityWindow | None = Field(
         default=None, description="The measurements status.reliability is estimated from."

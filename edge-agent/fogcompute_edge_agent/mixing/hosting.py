@@ -12,8 +12,10 @@ epoch boundary) one round:
    routing file when it changed (by rename: the daemon re-reads it), with this node added
    while the published directory does not hold it yet;
 4. daemon: started if it is not running (restarted after a crash);
-5. status: ``statuses.build_status`` with the daemon's counters and health, applied with the
-   mixnode's own field manager.
+5. measure: once the daemon serves, one measurement packet through every MixNode that
+   publishes a current key and back through this node (``measuring``);
+6. status: ``statuses.build_status`` with the daemon's counters, health and the measurement
+   counts, applied with the mixnode's own field manager.
 
 A failing round is logged and retried next round; it never stops the agent.
 """
@@ -32,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fogcompute_mixnode.directory import Directory, NodeEntry, save_directory
+from fogcompute_mixnode.directory import Directory, NodeEntry, RecipientEntry, save_directory
 from fogcompute_mixnode.directory.signed import directory_from_epoch
 from fogcompute_mixnode.keyfiles import NodeKeys
 from fogcompute_mixnode.routing import open_signed_directory
@@ -40,7 +42,8 @@ from fogcompute_mixnode.sphinx import NodeId
 
 from fogcompute_edge_agent.mixing.daemon import MixnodeDaemon, daemon_argv
 from fogcompute_edge_agent.mixing.keys import ensure_keys
-from fogcompute_edge_agent.mixing.mixapi import MixApi
+from fogcompute_edge_agent.mixing.measuring import Measurer, Target, target_of
+from fogcompute_edge_agent.mixing.mixapi import MixApi, placed_on
 from fogcompute_edge_agent.mixing.settings import MixingSettings
 from fogcompute_edge_agent.mixing.statuses import build_status, counters_from_metrics, ready_workers
 
@@ -65,11 +68,17 @@ def newest_directory(data: dict[str, str], *, epoch: int) -> tuple[int, Director
 
 
 def with_own_entry(
-    directory: Directory, *, keys: NodeKeys, settings: MixingSettings, layer: int
+    directory: Directory,
+    *,
+    keys: NodeKeys,
+    settings: MixingSettings,
+    layer: int,
+    recipients: tuple[RecipientEntry, ...] = (),
 ) -> Directory:
-    """``directory`` with this node in it (a node not yet published still routes its loops)."""
+    """``directory`` with this node in it (a node not yet published still routes its loops)
+    and ``recipients`` (the agent's measurement socket) as the only recipients."""
     if any(n.node_id == keys.node_id for n in directory.nodes):
-        return directory
+        return Directory(nodes=directory.nodes, recipients=recipients)
     own = NodeEntry(
         node_id=NodeId(keys.node_id),
         host=settings.host,
@@ -77,7 +86,7 @@ def with_own_entry(
         layer=layer,
         public_keys=keys.public_keys(),
     )
-    return Directory(nodes=(*directory.nodes, own), recipients=directory.recipients)
+    return Directory(nodes=(*directory.nodes, own), recipients=recipients)
 
 
 @dataclass
@@ -91,6 +100,7 @@ class MixnodeHost:
     hosted: str | None = None
     directory_epoch: int | None = None
     rounds_failed: int = 0
+    measurer: Measurer | None = None
     _written: str = field(default="", repr=False)
 
     @property
@@ -102,6 +112,8 @@ class MixnodeHost:
         return self.state_dir / "mixnode" / "directory.json"
 
     async def close(self) -> None:
+        if self.measurer is not None:
+            self.measurer.close()
         closing = getattr(self.api, "close", None)
         if closing is not None:
             await closing()
@@ -119,6 +131,8 @@ class MixnodeHost:
         finally:
             if self.daemon is not None:
                 await self.daemon.stop()
+            if self.measurer is not None:
+                self.measurer.close()
 
     def _wait(self) -> float:
         s = self.settings
@@ -127,7 +141,8 @@ class MixnodeHost:
 
     async def step(self) -> dict[str, Any] | None:
         """One round; the status applied, or None when no MixNode is placed here."""
-        mixnode = await self.api.mixnode_on(node=self.node)  # 1.
+        everyone = await self.api.mixnodes()
+        mixnode = placed_on(everyone, node=self.node)  # 1.
         enabled = mixnode is not None and (mixnode.get("spec") or {}).get("enabled", True)
         if mixnode is None or not enabled:
             if self.daemon is not None:
@@ -139,7 +154,11 @@ class MixnodeHost:
         keys = ensure_keys(self.key_file, epochs=(epoch, epoch + 1))  # 2.
         status_layer = (mixnode.get("status") or {}).get("layer")
         layer = (mixnode.get("spec") or {}).get("layer", status_layer)
-        await self._refresh_directory(keys, epoch=epoch, layer=int(layer or 0))  # 3.
+        measurer = await self._measurer()
+        recipients = (measurer.recipient_entry(),) if measurer is not None else ()
+        await self._refresh_directory(
+            keys, epoch=epoch, layer=int(layer or 0), recipients=recipients
+        )  # 3.
         daemon = self._daemon()
         await daemon.start()  # 4. (no-op while it runs)
         text = await daemon.metrics()
@@ -147,6 +166,20 @@ class MixnodeHost:
         health = "Serving" if text and workers >= self.settings.workers else "Starting"
         if not daemon.running:
             health = "Down"
+        measurements = None
+        if measurer is not None:
+            measurer.expire()
+            if health == "Serving":
+                own = Target(
+                    name=self.hosted,
+                    node_id=keys.node_id,
+                    host=self.settings.host,
+                    port=self.settings.port,
+                    public_key=keys.public_keys()[epoch],
+                )
+                found = [target_of(m, epoch=epoch) for m in everyone]
+                measurer.send_round([t for t in found if t is not None], own=own, epoch=epoch)
+            measurements = measurer.measurements()
         status = build_status(
             keys=keys,
             epoch=epoch,
@@ -155,16 +188,36 @@ class MixnodeHost:
             counters=counters_from_metrics(text) if text else None,
             health=health,
             now=datetime.fromtimestamp(self.clock(), UTC),
+            measurements=measurements,
         )
-        await self.api.apply_mixnode_status(name=self.hosted, status=status)  # 5.
+        await self.api.apply_mixnode_status(name=self.hosted, status=status)  # 6.
         return status
 
-    async def _refresh_directory(self, keys: NodeKeys, *, epoch: int, layer: int) -> None:
+    async def _measurer(self) -> Measurer | None:
+        if not self.settings.measure:
+            return None
+        if self.measurer is None:
+            self.measurer = Measurer(
+                host=self.settings.host, deadline=self.settings.measure_deadline, clock=self.clock
+            )
+        await self.measurer.start()
+        return self.measurer
+
+    async def _refresh_directory(
+        self,
+        keys: NodeKeys,
+        *,
+        epoch: int,
+        layer: int,
+        recipients: tuple[RecipientEntry, ...],
+    ) -> None:
         published = newest_directory(await self.api.directory_data(), epoch=epoch)
         directory = Directory(nodes=())
         if published is not None:
             self.directory_epoch, directory = published
-        directory = with_own_entry(directory, keys=keys, settings=self.settings, layer=layer)
+        directory = with_own_entry(
+            directory, keys=keys, settings=self.settings, layer=layer, recipients=recipients
+        )
         path = self.directory_file
         temporary = path.with_name(f".{path.name}.tmp")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -1,9 +1,10 @@
 """The hosted mixnode's seam to the Kubernetes API, over the agent's own ``KubeApi``.
 
-``MixApi`` is what the host loop depends on (tests use a fake): find the MixNode placed on
-this node, server-side apply its status with the mixnode's own field manager
-(``fog-edge-agent-mixnode``: it owns only the fields it writes, the operator's conditions and
-layer stay the operator's), and read the operator's signed directory ConfigMap.
+``MixApi`` is what the host loop depends on (tests use a fake): list the MixNodes
+(the one placed on this node, ``placed_on``, and the others to measure), server-side apply its
+status with the mixnode's own field manager (``fog-edge-agent-mixnode``: it owns only
+the fields it writes; the operator's conditions and layer stay the operator's),
+and read the operator's signed directory ConfigMap.
 """
 
 from __future__ import annotations
@@ -23,8 +24,15 @@ _MIXNODES = f"/apis/{GROUP}/{VERSION}/{PLURAL_MIXNODES}"
 _DIRECTORY = f"/api/v1/namespaces/{DIRECTORY_NAMESPACE}/configmaps/{DIRECTORY_CONFIGMAP}"
 
 
+def placed_on(mixnodes: list[dict[str, Any]], *, node: str) -> dict[str, Any] | None:
+    """The MixNode whose ``spec.nodeName`` is ``node`` (the first by name), or None."""
+    mine = [m for m in mixnodes if (m.get("spec") or {}).get("nodeName") == node]
+    mine.sort(key=lambda m: str((m.get("metadata") or {}).get("name")))
+    return mine[0] if mine else None
+
+
 class MixApi(Protocol):
-    async def mixnode_on(self, *, node: str) -> dict[str, Any] | None: ...
+    async def mixnodes(self) -> list[dict[str, Any]]: ...
 
     async def apply_mixnode_status(self, *, name: str, status: Mapping[str, Any]) -> None: ...
 
@@ -34,15 +42,11 @@ class MixApi(Protocol):
 class KubeMixApi(KubeApi):
     """``MixApi`` on the agent's connection pool and credentials."""
 
-    async def mixnode_on(self, *, node: str) -> dict[str, Any] | None:
+    async def mixnodes(self) -> list[dict[str, Any]]:
         code, payload = await self._call("GET", _MIXNODES)
         if code != 200 or not isinstance(payload, dict):
             raise self._fail(code, payload)
-        mine = [
-            m for m in payload.get("items") or [] if (m.get("spec") or {}).get("nodeName") == node
-        ]
-        mine.sort(key=lambda m: str((m.get("metadata") or {}).get("name")))
-        return mine[0] if mine else None
+        return list(payload.get("items") or [])
 
     async def apply_mixnode_status(self, *, name: str, status: Mapping[str, Any]) -> None:
         body = {
@@ -70,4 +74,4 @@ class KubeMixApi(KubeApi):
         return {str(k): str(v) for k, v in (payload.get("data") or {}).items()}
 
 
-__all__ = ["FIELD_MANAGER", "ApiError", "KubeMixApi", "MixApi"]
+__all__ = ["FIELD_MANAGER", "ApiError", "KubeMixApi", "MixApi", "placed_on"]

@@ -8,7 +8,9 @@ FOG_EDGE_MIXNODE_WORKERS [the cores this process may run on]; FOG_EDGE_MIXNODE_E
 FOG_EDGE_MIXNODE_EPOCH_GRACE_SECONDS [a quarter epoch, at most 60] the previous epoch's key
 stays live after a boundary;
 FOG_EDGE_MIXNODE_INTERVAL [5] seconds between status reports; FOG_EDGE_MIXNODE_LOOP_RATE [1]
-loop cover packets per second; FOG_EDGE_MIXNODE_MAX_DELAY_US [2000000].
+loop cover packets per second; FOG_EDGE_MIXNODE_MAX_DELAY_US [2000000];
+FOG_EDGE_MIXNODE_MEASURE [true] send measurement packets through every MixNode each round;
+FOG_EDGE_MIXNODE_MEASURE_DEADLINE_SECONDS [10] after which one counts as lost.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class MixingSettings:
     interval: float = 5.0
     loop_rate: float = 1.0
     max_delay_us: int = 2_000_000
+    measure: bool = True
+    measure_deadline: float = 10.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> MixingSettings:
@@ -73,6 +77,10 @@ class MixingSettings:
             loop_rate=_number(environ, "FOG_EDGE_MIXNODE_LOOP_RATE", 1, minimum=0),
             max_delay_us=int(
                 _number(environ, "FOG_EDGE_MIXNODE_MAX_DELAY_US", 2_000_000, minimum=0)
+            ),
+            measure=environ.get("FOG_EDGE_MIXNODE_MEASURE", "true").strip().lower() != "false",
+            measure_deadline=_number(
+                environ, "FOG_EDGE_MIXNODE_MEASURE_DEADLINE_SECONDS", 10, minimum=0.1
             ),
         )
 

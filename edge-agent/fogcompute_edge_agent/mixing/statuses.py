@@ -2,10 +2,11 @@
 
 Called by the host loop before each server-side apply. The agent owns these fields of the
 MixNode status (its own field manager): ``address``, ``identityKey`` (the Sphinx node id),
-``epoch``, ``keys`` (public keys of the current and next epochs, and the previous one during
-its grace), ``workers``, ``counters``, ``health`` and ``lastHeartbeat``. The operator owns the
-rest (layer, stake, reliability, conditions). ``counters_from_metrics`` reads the daemon's
-Prometheus text; a line it does not know is ignored, a malformed value counts as zero.
+``epoch``, ``keys`` (public keys of the current and next epochs, and the previous one during its
+grace), ``workers``, ``counters``, ``health``, ``measurements`` and ``lastHeartbeat``. The
+operator owns the rest (layer, stake, reliability, conditions). ``counters_from_metrics`` reads
+the daemon's Prometheus text; a line it does not know is ignored, a malformed value counts as
+zero.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def build_status(
     counters: Mapping[str, Any] | None,
     health: str,
     now: datetime,
+    measurements: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The status document to apply: public keys for ``epoch - 1 .. epoch + 1`` held."""
     public = keys.public_keys()
@@ -84,4 +86,6 @@ def build_status(
     }
     if counters is not None:
         status["counters"] = dict(counters)
+    if measurements:
+        status["measurements"] = measurements
     return status

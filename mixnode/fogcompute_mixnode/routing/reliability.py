@@ -120,6 +120,14 @@ class ReliabilityEstimator:
         else:
             bucket.lost += 1
 
+    def record(self, *, ok: int, lost: int, now: float) -> None:
+        """Outcomes resolved elsewhere (an agent's measurement counts), known at ``now``."""
+        if ok < 0 or lost < 0:
+            raise ValueError(f"reliability: ok and lost must be >= 0, got {ok}, {lost}")
+        bucket = self._bucket(now)
+        bucket.ok += ok
+        bucket.lost += lost
+
     def expire(self, *, now: float) -> int:
         """Count every packet out longer than the deadline as lost; returns how many."""
         late = [p for p, t in self._pending.items() if now - t > self.settings.deadline_s]

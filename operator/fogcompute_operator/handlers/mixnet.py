@@ -2,7 +2,8 @@
 runtime, and feed them MixNode, Circuit and Stake watch events.
 
 Thin: layers, conditions, directories and draws are decided in ``fogcompute_operator.mixnodes``,
-``circuits`` and ``mixnet``. Startup reads the settings and starts the MixNode controller; the
+``circuits`` and ``mixnet``. Startup reads the settings and starts the MixNode controller and
+the reliability monitor; the
 directory publisher and the Circuit controller start once the operator's directory signing key
 and VRF key are loaded (or created) from their Secret (``KeyedLauncher``), so an operator
 without the directory namespace still serves every other kind.
@@ -27,6 +28,7 @@ from fogcompute_operator.mixnet import (
     KeyedLauncher,
     MixnetKeys,
     MixnetSettings,
+    ReliabilityMonitor,
 )
 from fogcompute_operator.mixnodes import build_mixnodes, start_mixnodes
 
@@ -57,6 +59,14 @@ async def start_mixnet(memo: kopf.Memo, **_: Any) -> None:
     except ValueError as exc:
         raise kopf.PermanentError(str(exc)) from exc
     await start_mixnodes(runtime, build_mixnodes(runtime, settings=settings))
+    monitor = ReliabilityMonitor(
+        mixnodes=runtime.informers[MIXNODES],
+        statuses=runtime.statuses,
+        settings=settings.reliability,
+        write_seconds=settings.reliability_write_seconds,
+        clock=lambda: runtime.clock().timestamp(),
+    )
+    await runtime.run(monitor)
 
     async def launch(keys: MixnetKeys) -> None:
         await _launch(runtime, settings, keys)

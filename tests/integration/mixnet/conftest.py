@@ -1,7 +1,8 @@
 """Fixtures of the mixnet integration tests: the operator as a real process with short epochs.
 
-The operator runs with 8 s key epochs, a 4 s heartbeat timeout and 3 layers, so a directory
-boundary, a hop going down and the redraw around it fit in seconds. The directory namespace
+The operator runs with 8 s key epochs, a 4 s heartbeat timeout, 3 layers and a 20 s
+reliability window of 4 buckets written every second, so a directory boundary, a hop going
+down, its score falling and the redraw around it fit in seconds. The directory namespace
 ``fog-system`` is created first (the chart creates it in a real install).
 """
 
@@ -15,10 +16,16 @@ from operator_cluster import FogOperator
 
 EPOCH_SECONDS = 8.0
 HEARTBEAT_TIMEOUT = 4.0
+RELIABILITY_WINDOW = 20.0
+RELIABILITY_BUCKETS = 4
+RELIABILITY_WRITE = 1.0
 MIXNET_ENV = {
     "FOG_MIXNET_EPOCH_SECONDS": str(EPOCH_SECONDS),
     "FOG_MIXNET_HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT),
     "FOG_MIXNET_LAYERS": "3",
+    "FOG_MIXNET_RELIABILITY_WINDOW_SECONDS": str(RELIABILITY_WINDOW),
+    "FOG_MIXNET_RELIABILITY_BUCKETS": str(RELIABILITY_BUCKETS),
+    "FOG_MIXNET_RELIABILITY_WRITE_SECONDS": str(RELIABILITY_WRITE),
 }
 
 
