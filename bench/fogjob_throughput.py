@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,7 @@ from fogcompute_operator.scheduling import JobRequest, NodeSnapshot
 from fogcompute_testbed.controlplane import ControlPlane, NodeSpec
 from fogcompute_testbed.processes import ManagedProcess, free_port, start_process, wait_for
 from fogcompute_testbed.toolchain import repo_root
+from job_baseline import delete_namespace, run_job_baseline
 from kubernetes import client
 
 NAMESPACE = "bench-throughput"
@@ -50,6 +53,11 @@ OVERALL_S = 300.0
 STALL_S = 60.0  # nothing new (pod or phase change) for this long: stop waiting
 TARGET_PODS_PER_S = 50.0
 PENDING = (None, "Pending")
+SINGLE_NAMESPACE = "bench-single"
+SINGLE_JOBS = 30  # one after another on the idle cluster, before the 1,000
+SINGLE_TIMEOUT_S = 30.0
+SINGLE_GAP_S = 0.5
+PROFILE_S = 100
 
 __all__ = ["run_throughput"]
 
@@ -106,6 +114,11 @@ def run_throughput(*, jobs: Sequence[JobRequest], nodes: Sequence[NodeSnapshot])
         "throughput_pods_expected": expected_pods,
     }
     with bench_plane(specs) as plane:
+        profile = os.environ.get("FOG_BENCH_PROFILE")
+        if not profile:  # a profiling run measures the FogJobs only
+            # The baseline first, before the operator exists: it then costs the Jobs nothing.
+            figures.update(run_job_baseline(plane, jobs=jobs))
+            _print_part(figures, "baseline_")
         crds = repo_root() / "crds"
         plane.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crds))
         plane.kubectl(
@@ -115,11 +128,110 @@ def run_throughput(*, jobs: Sequence[JobRequest], nodes: Sequence[NodeSnapshot])
         operator, problem = _start_operator(plane)
         if problem is not None:
             return {**figures, "throughput_controller": f"controller not available: {problem}"}
+        if not profile:
+            figures.update(single_job_latency(plane, jobs=jobs[:SINGLE_JOBS]))
+            _print_part(figures, "single_")
+        spy = _profile(operator, profile) if profile else None
         figures.update(_measure(plane, operator, manifests, expected_pods=expected_pods))
+        if spy is not None:
+            spy.wait(timeout=PROFILE_S + 60)
+    figures.update(_ratios(figures, pods=expected_pods))
     return figures
 
 
-def _fogjob(job: JobRequest, *, index: int) -> dict[str, Any]:
+def _profile(operator: ManagedProcess, path: str) -> subprocess.Popen[bytes]:
+    """Profiling only (FOG_BENCH_PROFILE=<file>; py-spy is not a project dependency): sample
+    the operator and its optimiser processes for PROFILE_S seconds into collapsed stacks; the
+    operator's CPU figure then excludes py-spy, which runs outside its process tree."""
+    spy = str(Path(sys.executable).parent / "py-spy")
+    argv = [spy, "record", "--pid", str(operator.popen.pid), "--subprocesses", "--format", "raw"]
+    argv += ["--rate", "50", "--duration", str(PROFILE_S), "--output", path]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _print_part(figures: dict[str, Any], prefix: str) -> None:
+    """Print a part as soon as it is measured (the section prints everything again at the end)."""
+    for key, value in figures.items():
+        if key.startswith(prefix):
+            print(f"  {key:<58} {value}", flush=True)
+
+
+def _ratios(figures: dict[str, Any], *, pods: int) -> dict[str, Any]:
+    """FogJob against the Job baseline measured on the same plane and nodes in this run."""
+    ours_cpu = figures.get("throughput_cpu_s_operator")
+    running = figures.get("throughput_all_running_s")
+    ours_rate = pods / running if running else None
+    ratios: dict[str, Any] = {
+        "throughput_pods_per_s_to_all_running": _round(ours_rate),
+        "throughput_cpu_ms_per_pod_operator": (
+            round(1000 * ours_cpu / pods, 2) if ours_cpu is not None else None
+        ),
+    }
+    base_rate, base_running = (
+        figures.get("baseline_pods_per_s"),
+        figures.get("baseline_all_running_s"),
+    )
+    base_cpu = figures.get("baseline_cpu_ms_per_pod_kcm_plus_scheduler")
+    ratios["ratio_pods_per_s_fogjob_vs_job_baseline"] = _ratio(ours_rate, base_rate)
+    ratios["ratio_all_running_s_fogjob_vs_job_baseline"] = _ratio(running, base_running)
+    ratios["ratio_cpu_per_pod_operator_vs_kcm_plus_scheduler"] = _ratio(
+        ratios["throughput_cpu_ms_per_pod_operator"], base_cpu
+    )
+    ratios["target_pods_per_s_ratio_at_least"] = 1.5
+    ratios["target_all_running_ratio_at_most"] = 0.7
+    ratios["target_cpu_per_pod_ratio_at_most"] = 1.0
+    ratios["target_single_apply_to_running_p99_s_at_most"] = 1.0
+    return ratios
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return None if value is None or not base else round(value / base, 3)
+
+
+def single_job_latency(plane: ControlPlane, *, jobs: Sequence[JobRequest]) -> dict[str, Any]:
+    """Apply-to-Running of one FogJob at a time on an otherwise idle cluster: each job is
+    created, awaited until the watch sees it Running, then the next one follows."""
+    api = api_client(plane)
+    custom = client.CustomObjectsApi(api)
+    plane.create_namespace(SINGLE_NAMESPACE)
+    seen = _Seen()
+    list_jobs = functools.partial(
+        custom.list_namespaced_custom_object, GROUP, VERSION, SINGLE_NAMESPACE, PLURAL
+    )
+    watcher = Watcher(list_jobs, seen.on_job).start()
+    waits: list[float] = []
+    try:
+        for index, job in enumerate(jobs):
+            body = _fogjob(job, index=index, namespace=SINGLE_NAMESPACE)
+            name = body["metadata"]["name"]
+            submitted = time.time()
+            response: Any = custom.create_namespaced_custom_object(
+                GROUP, VERSION, SINGLE_NAMESPACE, PLURAL, body, _preload_content=False
+            )
+            response.drain_conn()
+            response.release_conn()
+            deadline = time.monotonic() + SINGLE_TIMEOUT_S
+            while time.monotonic() < deadline and watcher.error is None:
+                with seen.lock:
+                    at = seen.running_at.get(name)
+                if at is not None:
+                    waits.append(at - submitted)
+                    break
+                time.sleep(0.005)
+            time.sleep(SINGLE_GAP_S)  # idle between jobs
+    finally:
+        watcher.stop()
+        api.close()  # type: ignore[no-untyped-call]
+    figures: dict[str, Any] = {"single_jobs": len(jobs), "single_jobs_running": len(waits)}
+    if waits:
+        figures["single_apply_to_running_p50_s"] = round(float(np.percentile(waits, 50)), 3)
+        figures["single_apply_to_running_p99_s"] = round(float(np.percentile(waits, 99)), 3)
+        figures["single_apply_to_running_max_s"] = round(max(waits), 3)
+    figures["single_cleanup_s"] = delete_namespace(plane, SINGLE_NAMESPACE)
+    return figures
+
+
+def _fogjob(job: JobRequest, *, index: int, namespace: str = NAMESPACE) -> dict[str, Any]:
     spec = FogJobSpec(
         tier="gold",
         container=ContainerSpec(image=IMAGE),
@@ -128,7 +240,7 @@ def _fogjob(job: JobRequest, *, index: int) -> dict[str, Any]:
         estimated_seconds=round(job.estimated_seconds),
         allow_harvested=True,
     )
-    model = FogJob(metadata=ObjectMeta(name=f"job-{index:05d}", namespace=NAMESPACE), spec=spec)
+    model = FogJob(metadata=ObjectMeta(name=f"job-{index:05d}", namespace=namespace), spec=spec)
     return model.model_dump(mode="json", exclude_none=True)
 
 

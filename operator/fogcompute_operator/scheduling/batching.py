@@ -1,14 +1,15 @@
-"""The scheduler: a batch of waiting jobs, one scheduling round every few seconds, answers.
+"""The scheduler: a batch of waiting jobs, one scheduling round at a time, answers.
 
 A component of its own, not a controller (Kueue's shape), started by the FogJob package on the
 runtime. The FogJob controller tells it which jobs wait for a place (``want``/``withdraw``);
-every ``round_seconds`` it snapshots the cluster from the runtime's informers (Nodes,
-EdgeDevices, FogJob pods: no LIST per round), runs ``schedule_round_in_pool`` off the event
-loop, and keeps an answer per job (an ``Admission`` to start, or the ``PendingJob`` reason) for
-the controller to read on its next reconcile of that job (``answer``), which it is asked to do
-at once (``notify``). It never writes to the API server; all it holds is rebuilt from the
-controller's reconciles after a restart (a lost admission only means the job is placed again
-in the next round). Speaks the scheduling library's values only; the FogJob package converts.
+at most every ``round_seconds`` (at once when a job arrives at an idle scheduler: ``_due``) it
+snapshots the cluster from the runtime's informers (Nodes, EdgeDevices, FogJob pods: no LIST
+per round), runs ``schedule_round_in_pool`` off the event loop, and keeps an answer per job
+(an ``Admission`` to start, or the ``PendingJob`` reason) for the controller to read on its
+next reconcile of that job (``answer``), which it is asked to do at once (``notify``). It
+never writes to the API server; all it holds is rebuilt from the controller's reconciles after
+a restart (a lost admission only means the job is placed again in the next round). Speaks
+the scheduling library's values only; the FogJob package converts.
 
 Not re-exported by the package ``__init__``: the round's worker process imports the library
 and must not pay for the runtime and the Kubernetes client it never uses.
@@ -49,11 +50,22 @@ scheduler counts what they hold, and the kinds read them through the same inform
 
 @dataclass(frozen=True)
 class RoundConfig:
+    """``budget_seconds`` is the most optimiser time a round gets; a small batch gets
+    ``budget_seconds_per_pod`` per pod of it (at least ``min_budget_seconds``): its search
+    space is tiny, the seeds (MCT, the packers) already sit in it, and a lone job on an idle
+    cluster should not wait a full budget for a search that has nothing left to find."""
+
     round_seconds: float
     budget_seconds: float
     seed: int
     tiers: Mapping[str, Tier]
     heartbeat_timeout_seconds: float
+    budget_seconds_per_pod: float = 0.01
+    min_budget_seconds: float = 0.02
+
+    def budget_for(self, pods: int) -> float:
+        scaled = max(self.budget_seconds_per_pod * pods, self.min_budget_seconds)
+        return min(self.budget_seconds, scaled)
 
 
 @dataclass(frozen=True)
@@ -119,12 +131,15 @@ class Scheduler:
         self._memory: PopulationMemory | None = None
         self._rounds = 0
         self._task: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
+        self._last_round = float("-inf")  # time.monotonic() when the last non-empty round began
 
     def want(self, wanted: Wanted) -> None:
         """The job waits for a place (refreshes the stored request)."""
         uid = Uid(wanted.request.uid)
         if uid not in self._admitted:
             self._waiting[uid] = wanted
+            self._arrived.set()
 
     def withdraw(self, uid: Uid) -> None:
         """``uid`` no longer waits: drop it and any answer kept for it."""
@@ -147,9 +162,9 @@ class Scheduler:
             self._task = None
 
     async def run(self) -> None:
-        """Rounds forever, ``round_seconds`` apart; a failed round is logged and retried."""
+        """Rounds forever, when one is due (``_due``); a failed round is logged and retried."""
         while True:
-            await asyncio.sleep(self._config.round_seconds)
+            await self._due()
             try:
                 await self.round_once()
             except asyncio.CancelledError:
@@ -157,11 +172,27 @@ class Scheduler:
             except Exception:
                 logger.exception("scheduling round failed; retrying next round")
 
+    async def _due(self) -> None:
+        """Until a round is due: something waits, and ``round_seconds`` have passed since the
+        last round began (a burst of arrivals is batched, jobs left pending are retried at
+        that pace). An idle scheduler (nothing waiting) sleeps until a job arrives, and when
+        the last round began long enough ago, that job's round starts at once: on an idle
+        cluster, apply-to-placed is one round, not a tick plus a round."""
+        while True:
+            delay = self._last_round + self._config.round_seconds - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self._waiting:
+                return
+            self._arrived.clear()
+            await self._arrived.wait()
+
     async def round_once(self) -> int:
         """One round over the jobs waiting now; returns how many it placed."""
         batch = dict(self._waiting)
         if not batch:
             return 0
+        self._last_round = time.monotonic()
         started = time.perf_counter()
         now = self._clock()
         snapshots = node_snapshots(
@@ -179,7 +210,9 @@ class Scheduler:
             jobs=[_at(wanted, now) for wanted in batch.values()],
             nodes=snapshots,
             tiers=self._config.tiers,
-            budget_seconds=self._config.budget_seconds,
+            budget_seconds=self._config.budget_for(
+                sum(w.request.pod_count for w in batch.values())
+            ),
             seed=self._config.seed + self._rounds,
             previous=self._memory,
         )
