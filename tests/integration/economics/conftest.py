@@ -32,15 +32,22 @@ ECONOMICS_ENV = {
 
 
 @pytest.fixture(scope="module")
-def economics_db(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh database for the module; yields the 0600 file holding its DSN."""
+def economics_dbname(postgres: Postgres) -> Iterator[str]:
+    """A fresh database for the module, dropped afterwards."""
     name = f"econ_{uuid.uuid4().hex[:12]}"
     postgres.create_database(name)
-    path = postgres.write_dsn_file(tmp_path_factory.mktemp("dsn") / "dsn", dbname=name)
     try:
-        yield path
+        yield name
     finally:
         postgres.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def economics_db(
+    postgres: Postgres, economics_dbname: str, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The 0600 file holding the module database's DSN (what the chart's Secret holds)."""
+    return postgres.write_dsn_file(tmp_path_factory.mktemp("dsn") / "dsn", dbname=economics_dbname)
 
 
 @pytest.fixture(scope="module")
