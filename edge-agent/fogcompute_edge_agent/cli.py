@@ -25,6 +25,7 @@ from fogcompute_edge_agent.mixing import host_from_environ
 from fogcompute_edge_agent.observing import AgentMetrics, configure_logging
 from fogcompute_edge_agent.observing.serving import start_server
 from fogcompute_edge_agent.probing import HostRoot, ProbeErrors, Prober
+from fogcompute_edge_agent.probing.logind import LogindIdle
 from fogcompute_edge_agent.reporting import CredentialsError, KubeApi, from_kubeconfig, in_cluster
 from fogcompute_edge_agent.revoking import HARVEST_SELECTOR, Revoker
 from fogcompute_edge_agent.settings import AgentSettings
@@ -82,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
         default=_env("BLE_SHOW_ADDRESSES", "") == "true",
     )
     p.add_argument("--evict-selector", default=_env("EVICT_SELECTOR", HARVEST_SELECTOR))
+    p.add_argument(
+        "--logind",
+        action="store_true",
+        default=_env("LOGIND", "") == "true",
+        help="idle time from logind over the host's system D-Bus (HOST_ROOT/run/dbus/...)",
+    )
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     return p
 
@@ -111,6 +118,7 @@ def parse_settings(argv: list[str] | None = None) -> AgentSettings:
         ble_show_addresses=args.ble_show_addresses,
         evict_selector=args.evict_selector,
         log_level=args.log_level,
+        logind=args.logind,
     )
 
 
@@ -135,9 +143,18 @@ def _bridge(
     return bleak_bridge(settings=settings, metrics=metrics, ble_settings=ble_settings)
 
 
+def _logind(settings: AgentSettings) -> LogindIdle | None:
+    if not settings.logind:
+        return None
+    socket = settings.host_root / "run" / "dbus" / "system_bus_socket"
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or f"unix:path={socket}"
+    return LogindIdle(bus_address=address)
+
+
 async def run(settings: AgentSettings) -> int:
     metrics = AgentMetrics()
     errors = ProbeErrors(listener=metrics.probe_error)
+    logind = _logind(settings)
     try:
         creds = from_kubeconfig(settings.kubeconfig) if settings.kubeconfig else in_cluster()
     except CredentialsError as exc:
@@ -147,7 +164,10 @@ async def run(settings: AgentSettings) -> int:
     agent = Agent(
         node=settings.node,
         api=api,
-        prober=Prober(host=HostRoot(root=settings.host_root, errors=errors)),
+        prober=Prober(
+            host=HostRoot(root=settings.host_root, errors=errors),
+            idle_source=logind.reading if logind is not None else None,
+        ),
         metrics=metrics,
         version=_version(),
         probe_interval=settings.probe_interval,
@@ -188,7 +208,8 @@ async def run(settings: AgentSettings) -> int:
         "edge agent started", extra={"node": settings.node, "host_root": str(settings.host_root)}
     )
     try:
-        await asyncio.gather(agent.run(stop), *([mixing.run(stop)] if mixing else []))
+        extra = [m.run(stop) for m in (mixing, logind) if m is not None]
+        await asyncio.gather(agent.run(stop), *extra)
     finally:
         if server is not None:
             server.close()

@@ -30,4 +30,6 @@ class AgentSettings:
     ble_backend: BleBackendName = "none"
     ble_show_addresses: bool = False
     evict_selector: str | None = None
+    logind: bool = False
+    """Read idle time from logind over the host's system D-Bus (``probing.logind``)."""
     log_level: str = "INFO"
