@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from fogcompute_testbed import nodehost
 from fogcompute_testbed.images import write_oci_archive
 from fogcompute_testbed.imagespecs import (
     BUSYBOX,
@@ -193,3 +194,40 @@ def test_node_values_run_the_operator_on_host_0_against_loopback() -> None:
     assert (operator["metricsPort"], operator["healthPort"]) == (11, 12)
     env = {e["name"]: e["value"] for e in operator["extraEnv"]}
     assert env == {"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "4567"}
+
+
+def test_a_non_root_machine_gets_one_line_saying_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nodehost.os, "geteuid", lambda: 1000)
+    reason = nodehost.unsupported_reason(runc="/usr/sbin/runc")
+    assert reason is not None
+    assert "root" in reason
+    assert "\n" not in reason
+
+
+def test_missing_runc_is_named_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nodehost.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(nodehost.shutil, "which", lambda _name: None)
+    reason = nodehost.unsupported_reason()
+    assert reason is not None
+    assert "runc" in reason
+    assert "ensure-system" in reason
+
+
+def test_mounts_under_reads_escaped_mount_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "node"
+    info = tmp_path / "mountinfo"
+    info.write_text(
+        f"36 35 0:33 / {root}/a rw - tmpfs tmpfs rw\n"
+        f"37 35 0:34 / {root}/with\\040space rw - overlay overlay rw\n"
+        f"38 35 0:35 / {tmp_path}/nodeother rw - tmpfs tmpfs rw\n"
+        "39 35 0:36 / /elsewhere rw - tmpfs tmpfs rw\n"
+    )
+    real_path = nodehost.Path
+
+    def fake_path(arg: str | Path) -> Path:
+        return info if str(arg) == "/proc/self/mountinfo" else real_path(arg)
+
+    monkeypatch.setattr(nodehost, "Path", fake_path)
+    assert nodehost._mounts_under(root) == [f"{root}/a", f"{root}/with space"]
