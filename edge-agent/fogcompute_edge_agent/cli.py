@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         "--logind",
         action="store_true",
         default=_env("LOGIND", "") == "true",
-        help="idle time from logind over the host's system D-Bus (HOST_ROOT/run/dbus/...)",
+        help="idle time from logind over the system D-Bus (DBUS_SYSTEM_BUS_ADDRESS or /run/dbus)",
     )
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     return p
@@ -146,8 +146,8 @@ def _bridge(
 def _logind(settings: AgentSettings) -> LogindIdle | None:
     if not settings.logind:
         return None
-    socket = settings.host_root / "run" / "dbus" / "system_bus_socket"
-    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or f"unix:path={socket}"
+    # Where the chart mounts the host's socket, and where bleak looks for it too.
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or "unix:path=/run/dbus/system_bus_socket"
     return LogindIdle(bus_address=address)
 
 

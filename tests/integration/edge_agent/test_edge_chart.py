@@ -91,6 +91,16 @@ def test_ble_mounts_only_the_dbus_socket(control_plane: ControlPlane) -> None:
     assert "--ble-backend=bleak" in container["args"]
 
 
+def test_logind_mounts_the_dbus_socket_and_passes_the_flag(control_plane: ControlPlane) -> None:
+    plain = one(render(control_plane, *ON), "DaemonSet")["spec"]["template"]["spec"]
+    assert not [v for v in plain["volumes"] if v["name"] == "dbus"]
+    docs = render(control_plane, *ON, "--set", "edgeAgent.logind=true")
+    pod = one(docs, "DaemonSet")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert "--logind" in container["args"]
+    assert [v["name"] for v in pod["volumes"] if v["name"] == "dbus"] == ["dbus"]
+
+
 def test_rbac_is_least_privilege(control_plane: ControlPlane) -> None:
     docs = agent_docs(render(control_plane, *ON))
     role = one(docs, "ClusterRole")
