@@ -13,7 +13,9 @@ empty), a separate load process sends the packets at a fixed rate from many sour
 SO_REUSEPORT spreads them over the workers), and the sink counts what the node forwarded. The
 highest rate with zero loss is found by doubling, then bisecting, each trial a few seconds.
 Each zero-loss rate is also given as a fraction of what the native hop time, probed in this
-process after every trial (``hop_bound``), allows on the cores the workers use.
+process after every trial (``hop_bound``), allows on the cores the workers use. Then
+``bench_circuit``: latency through a 3-hop circuit of real nodes with the configured delays
+(against zero delays in the same run), directory reload time and circuit redraw decision time.
 The last line printed is one JSON object with every figure and ratio.
 """
 
@@ -51,6 +53,8 @@ from fogcompute_mixnode.keyfiles import NodeKeys, generate_node_keys, write_node
 from fogcompute_mixnode.sphinx import PACKET_SIZE, PathHop, backends, build_forward_packet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_circuit import report as report_circuit
+from bench_circuit import run as run_circuit
 from bench_sphinx import report as report_sphinx
 from bench_sphinx import run as run_sphinx
 from hop_bound import HopProbe, bound_figures
@@ -386,6 +390,9 @@ def main() -> int:
     parser.add_argument("--sphinx-packets", type=int, default=500)
     parser.add_argument("--trials", type=int, default=9, help="trials per worker count")
     parser.add_argument("--pool", type=int, default=48_000, help="distinct packets built")
+    parser.add_argument("--hop-delay-mean-us", type=float, default=1_000.0, help="circuit delays")
+    parser.add_argument("--max-delay-us", type=int, default=20_000)
+    parser.add_argument("--circuit-packets", type=int, default=300)
     args = parser.parse_args()
     info = machine()
     print(
@@ -461,6 +468,15 @@ def main() -> int:
                 "profile of one worker's packet path:"
             )
             print(profile_worker(setup, 2000))
+        circuit = run_circuit(
+            root,
+            hop_delay_mean_us=args.hop_delay_mean_us,
+            max_delay_us=args.max_delay_us,
+            packets=args.circuit_packets,
+        )
+        for line in report_circuit(circuit):
+            print(f"circuit {line}", flush=True)
+        figures.update(circuit)
     print(json.dumps(figures, default=str))
     return 0
 
