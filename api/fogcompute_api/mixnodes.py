@@ -144,9 +144,9 @@ class MixNodeStatus(ApiModel):
     workers: int | None = Field(
         default=None, ge=1, le=1024, description="Worker processes the node runs."
     )
-    health: (
-        Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9]*$")] | None
-    ) = Field(default=None, description="The agent's word on its mixnode: Serving, Down, ...")
+    health: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9]*$")] | None = Field(
+        default=None, description="The agent's word on its mixnode: Serving, Down, ..."
+    )
     epoch: int | None = Field(default=None, ge=0, le=2**53 - 1, description="Current key epoch.")
     keys: tuple[EpochKey, ...] = Field(
         default=(),

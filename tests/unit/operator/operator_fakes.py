@@ -48,7 +48,17 @@ class FakeKubeApi:
     def __init__(self) -> None:
         self.objects: dict[Resource, dict[ObjectKey, Body]] = {
             r: {}
-            for r in (FOGJOBS, PODS, NODES, EDGEDEVICES, MIXNODES, CIRCUITS, CONFIGMAPS, SECRETS, STAKES)
+            for r in (
+                FOGJOBS,
+                PODS,
+                NODES,
+                EDGEDEVICES,
+                MIXNODES,
+                CIRCUITS,
+                CONFIGMAPS,
+                SECRETS,
+                STAKES,
+            )
         }
         self.events: list[Body] = []
         self.evicted: list[ObjectKey] = []
