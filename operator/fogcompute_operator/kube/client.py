@@ -1,4 +1,5 @@
-"""``KubeApi`` over the synchronous ``kubernetes`` client, each call in a worker thread.
+"""``KubeApi`` over the synchronous ``kubernetes`` client, each call in a worker thread,
+except the hot writes (create, status patch, Event: ``sending``, raw JSON on the loop).
 
 Created once at startup (``controlling.Runtime``) and shared by every controller, the Event
 poster and the scheduler. Logs in the way kopf does (in-cluster first, then the kubeconfig).
@@ -25,6 +26,7 @@ import kubernetes
 
 from fogcompute_operator.kube.resources import PODS, Body, ObjectKey, Resource, split_key
 from fogcompute_operator.kube.seam import ConflictError
+from fogcompute_operator.kube.sending import Sender
 
 REQUEST_TIMEOUT = 30.0
 POOL_SIZE = 32
@@ -61,6 +63,8 @@ class KubernetesApi:
     def __init__(self, api_client: kubernetes.client.ApiClient) -> None:
         self._client = api_client
         self._threads = ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="kubeapi")
+        # The hot writes (create, status patch, Event) go out on the loop (``sending``).
+        self._sender = Sender(api_client.configuration, pool=POOL_SIZE, timeout=REQUEST_TIMEOUT)
 
     @classmethod
     def from_environment(cls) -> KubernetesApi:
@@ -69,6 +73,11 @@ class KubernetesApi:
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self._client.close()  # type: ignore[no-untyped-call]
+
+    async def aclose(self) -> None:
+        """``close``, and the hot writes' session, which only the loop can close."""
+        self.close()
+        await self._sender.close()
 
     async def _run(self, call: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._threads, call)
@@ -138,16 +147,12 @@ class KubernetesApi:
 
     async def create(self, resource: Resource, body: Body) -> Body | None:
         path = resource.path(namespace=(body.get("metadata") or {}).get("namespace"))
-
-        def call() -> Body | None:
-            try:
-                return _json(self._call("POST", path, body=body))
-            except kubernetes.client.ApiException as exc:
-                if exc.status == 409:
-                    return None
-                raise
-
-        return await self._run(call)
+        try:
+            return await self._sender.send("POST", path, body)
+        except kubernetes.client.ApiException as exc:
+            if exc.status == 409:
+                return None
+            raise
 
     async def delete(self, resource: Resource, key: ObjectKey) -> None:
         def call() -> None:
@@ -179,16 +184,14 @@ class KubernetesApi:
         # metadata.resourceVersion in a merge patch is a precondition: 409 when it moved on.
         body = {"metadata": {"resourceVersion": resource_version}, "status": dict(patch)}
         path = self._path(resource, key, tail="/status")
-
-        def call() -> Body:
-            try:
-                return _json(self._call("PATCH", path, body=body, content_type=MERGE_PATCH))
-            except kubernetes.client.ApiException as exc:
-                if exc.status in (404, 409):
-                    raise ConflictError(f"{exc.status} {exc.reason}") from exc
-                raise
-
-        return await self._run(call)
+        try:
+            written = await self._sender.send("PATCH", path, body, content_type=MERGE_PATCH)
+        except kubernetes.client.ApiException as exc:
+            if exc.status in (404, 409):
+                raise ConflictError(f"{exc.status} {exc.reason}") from exc
+            raise
+        assert written is not None  # read=True
+        return written
 
     async def evict(self, key: ObjectKey) -> bool:
         namespace, name = split_key(key)
@@ -213,7 +216,7 @@ class KubernetesApi:
     async def create_event(self, body: Body) -> None:
         namespace = (body.get("metadata") or {}).get("namespace") or "default"
         path = f"/api/v1/namespaces/{namespace}/events"
-        await self._run(lambda: _discard(self._call("POST", path, body=body)))
+        await self._sender.send("POST", path, body, read=False)
 
     async def listable(self, resource: Resource) -> bool:
         def call() -> bool:

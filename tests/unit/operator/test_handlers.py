@@ -195,3 +195,16 @@ def test_peering_setup_failures_say_what_to_fix(status: int, message: str) -> No
 def test_an_existing_peering_object_is_not_an_error() -> None:
     error = kubernetes.client.ApiException(status=409, reason="AlreadyExists")
     assert peerings._explain(error, name="fog") is False
+
+
+def test_no_handler_needs_kopfs_diff_base() -> None:
+    """``configuring.EventsOnlyDiffBase`` skips kopf's per-event essence: only right while
+    every handler watches events (no on.create/on.update/on.field handler, no daemon)."""
+    registry = kopf.get_default_registry()
+    settings = kopf.OperatorSettings()
+    handlers.apply_settings(settings, env=env())
+
+    assert registry._changing.get_all_handlers() == []
+    assert registry._spawning.get_all_handlers() == []
+    assert registry._watching.get_all_handlers()  # the informers' feed
+    assert settings.persistence.diffbase_storage.build(body=kopf.Body({"spec": {"a": 1}})) == {}
