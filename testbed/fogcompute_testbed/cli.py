@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fogcompute_testbed.agents import EdgeAgents, start_edge_agents
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
+from fogcompute_testbed.ledgerdb import start_ledger_database
 from fogcompute_testbed.node import clean_stale_node, want_real_node
 from fogcompute_testbed.processes import (
     ManagedProcess,
@@ -51,13 +52,16 @@ def _install_crds(plane: ControlPlane) -> None:
     )
 
 
-def _operator_launcher(plane: ControlPlane, *, health: int, metrics: int) -> Launcher:
+def _operator_launcher(
+    plane: ControlPlane, *, health: int, metrics: int, extra_env: dict[str, str]
+) -> Launcher:
     """A callable that starts the operator process (again, after a crash) on fixed ports."""
     env = {
         **os.environ,
         "KUBECONFIG": str(plane.admin_kubeconfig),
         "FOG_METRICS_PORT": str(metrics),
         "FOG_STATE_DIR": str(plane.state_dir),
+        **extra_env,
     }
     argv = [
         sys.executable,
@@ -73,9 +77,12 @@ def _operator_launcher(plane: ControlPlane, *, health: int, metrics: int) -> Lau
     return lambda: start_process("operator", argv, state_dir=plane.state_dir, env=env)
 
 
-def _start_operator(plane: ControlPlane, supervisor: Supervisor) -> tuple[int, int]:
+def _start_operator(
+    plane: ControlPlane, supervisor: Supervisor, extra_env: dict[str, str]
+) -> tuple[int, int]:
     health, metrics = free_port(), free_port()
-    proc = supervisor.add("operator", _operator_launcher(plane, health=health, metrics=metrics))
+    launcher = _operator_launcher(plane, health=health, metrics=metrics, extra_env=extra_env)
+    proc = supervisor.add("operator", launcher)
     wait_for(
         lambda: _ok(f"http://127.0.0.1:{health}/healthz", proc),
         what=f"the operator's liveness probe on 127.0.0.1:{health}",
@@ -99,6 +106,7 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "up.pid").write_text(str(os.getpid()))
     plane = None
+    ledger = None
     agents: EdgeAgents | None = None
     supervisor = Supervisor()
     try:
@@ -115,7 +123,8 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
         if plane.node is not None:  # the chart's operator runs as a pod on the real node
             operator = run_chart_for_up(plane)
         else:
-            health, metrics = _start_operator(plane, supervisor)
+            ledger, economics_env = start_ledger_database(state_dir)  # the Stake/Proposal ledger
+            health, metrics = _start_operator(plane, supervisor, economics_env)
             operator = (
                 f"liveness http://127.0.0.1:{health}/healthz, "
                 f"metrics http://127.0.0.1:{metrics}/metrics"
@@ -144,6 +153,8 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
         supervisor.stop()
         if agents is not None:
             agents.stop()
+        if ledger is not None:
+            ledger.stop()
         if plane is not None:
             plane.stop()
         (state_dir / "up.pid").unlink(missing_ok=True)
