@@ -11,9 +11,10 @@ Run by `make bench-edge`. Starts the test bed's control plane in its own state d
    token) judges it; the latency from that round to every eviction accepted, p50/p99 (target p99
    <= 1 s), against one API round trip measured in the same run;
 3. fleet: ``--agents`` simulated agents apply their status every 10 s (jittered) for
-   ``--seconds``; status writes/s absorbed against the offered rate, apply latency, and the CPU
-   the API server and etcd spent. (Operator CPU and time-to-Unknown need the operator's
-   EdgeDevice controller; not measured here.)
+   ``--seconds`` with the operator running; status writes/s absorbed against the offered rate,
+   apply latency, the CPU the API server, etcd and the operator spent; then every simulated
+   agent falls silent and the time from each device's last report to the operator's
+   Ready=Unknown is read from the conditions.
 Prints every figure, then one JSON line.
 """
 
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from fogcompute_edge_agent.revoking import Revoker
 from fogcompute_testbed.agents import bound_token_kubeconfig, start_edge_agents
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
 from fogcompute_testbed.hostroots import FixtureHost
+from fogcompute_testbed.processes import ManagedProcess, free_port, start_process, wait_for
 from fogcompute_testbed.toolchain import repo_root
 
 STATE_DIR = Path(os.environ.get("FOG_BENCH_STATE_DIR", repo_root() / ".run" / "bench-edge"))
@@ -94,6 +97,64 @@ def reports_of(port: int) -> float:
         for line in text.splitlines()
         if line.startswith('fog_edge_reports_total{result="ok"}')
     )
+
+
+def start_operator(plane: ControlPlane) -> ManagedProcess:
+    """The operator as `make up` runs it (kopf, standalone), ready on its /readyz."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(plane.admin_kubeconfig),
+        "FOG_PEERING": "false",
+        "FOG_METRICS_HOST": "127.0.0.1",
+        "FOG_METRICS_PORT": str(port),
+        "FOG_LOG_LEVEL": "WARNING",
+    }
+    kopf = str(Path(sys.executable).parent / "kopf")
+    argv = [kopf, "run", "-m", "fogcompute_operator.handlers", "--standalone", "--all-namespaces"]
+    proc = start_process("bench-operator", argv, state_dir=plane.state_dir, env=env)
+
+    def ready() -> bool | None:
+        proc.check_alive()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
+            return True if resp.status == 200 else None
+
+    wait_for(ready, what="the operator's /readyz", timeout=120)
+    return proc
+
+
+def silence(plane: ControlPlane, names: set[str], *, timeout: float) -> dict[str, Any]:
+    """After the fleet stops: per device, last report -> Ready=Unknown (the operator's call)."""
+    delays: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(delays) < len(names):
+        items = json.loads(plane.kubectl("get", "edgedevices", "-o", "json").stdout)["items"]
+        for item in items:
+            name = item["metadata"]["name"]
+            if name not in names or name in delays:
+                continue
+            status = item.get("status") or {}
+            ready = [c for c in status.get("conditions", []) if c["type"] == "Ready"]
+            if ready and ready[0]["status"] == "Unknown" and status.get("lastReportTime"):
+                went = _stamp(ready[0]["lastTransitionTime"]) - _stamp(status["lastReportTime"])
+                delays[name] = went
+        time.sleep(2.0)
+    values = list(delays.values())
+    figures = {
+        "silent_devices_marked_unknown": len(values),
+        "silent_to_unknown_p50_s": round(percentile(values, 0.5), 1) if values else None,
+        "silent_to_unknown_max_s": round(max(values), 1) if values else None,
+    }
+    say(
+        f"silent devices marked Unknown (of {len(names)}), last report -> Unknown p50 / max",
+        f"{len(values)}, {figures['silent_to_unknown_p50_s']} s / "
+        f"{figures['silent_to_unknown_max_s']} s (bound: staleAfterSeconds 45)",
+    )
+    return figures
+
+
+def _stamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 # ---------------------------------------------------------------------------- sections
@@ -240,7 +301,7 @@ async def revocation(plane: ControlPlane, *, flips: int, pods_per_flip: int) -> 
 
 
 async def fleet(
-    plane: ControlPlane, *, agents: int, seconds: float, interval: float
+    plane: ControlPlane, *, agents: int, seconds: float, interval: float, operator_pid: int
 ) -> dict[str, Any]:
     creds = from_kubeconfig(plane.admin_kubeconfig)
     api = KubeApi(creds, timeout=30)
@@ -259,6 +320,7 @@ async def fleet(
 
     await asyncio.gather(*(create(n) for n in names))
     pids = {p.name: p.popen.pid for p in plane.processes if p.name in ("kube-apiserver", "etcd")}
+    pids["operator"] = operator_pid
     cpu0 = {n: cpu_seconds(pid) for n, pid in pids.items()}
     cpu_began = time.monotonic()
     latencies: list[float] = []
@@ -303,6 +365,7 @@ async def fleet(
         "fleet_apply_p99_ms": round(1000 * percentile(latencies, 0.99), 1) if latencies else None,
         "fleet_apiserver_cpu_percent": round(100 * cpu.get("kube-apiserver", 0) / cpu_window, 1),
         "fleet_etcd_cpu_percent": round(100 * cpu.get("etcd", 0) / cpu_window, 1),
+        "fleet_operator_cpu_percent": round(100 * cpu.get("operator", 0) / cpu_window, 1),
     }
     say(
         f"{agents} agents every {interval:.0f} s: status writes/s absorbed / offered",
@@ -319,8 +382,8 @@ async def fleet(
         f"{figures['fleet_etcd_cpu_percent']} % of a core",
     )
     say(
-        "operator CPU, time until a silent device is Unknown",
-        "not measured: needs the operator's EdgeDevice controller",
+        "operator CPU during the fleet run (EdgeDevice + FogJob controllers)",
+        f"{figures['fleet_operator_cpu_percent']} % of a core",
     )
     return figures
 
@@ -345,9 +408,21 @@ def main(argv: list[str] | None = None) -> None:
         figures |= asyncio.run(
             revocation(plane, flips=args.flips, pods_per_flip=args.pods_per_flip)
         )
-        figures |= asyncio.run(
-            fleet(plane, agents=args.agents, seconds=args.seconds, interval=10.0)
-        )
+        operator = start_operator(plane)
+        try:
+            figures |= asyncio.run(
+                fleet(
+                    plane,
+                    agents=args.agents,
+                    seconds=args.seconds,
+                    interval=10.0,
+                    operator_pid=operator.popen.pid,
+                )
+            )
+            names = {f"sim-{i:05d}" for i in range(args.agents)}
+            figures |= silence(plane, names, timeout=180)
+        finally:
+            operator.stop()
     finally:
         plane.stop()
     figures["load_average_at_end"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
