@@ -25,7 +25,13 @@ from typing import Any
 import yaml
 
 from fogcompute_testbed.kubeconfigs import write_cert_kubeconfig, write_impersonating_kubeconfig
-from fogcompute_testbed.node import KUBELET_CLIENT_USER, RealNode, clean_stale_node, start_real_node
+from fogcompute_testbed.node import (
+    KUBELET_CLIENT_USER,
+    KUBERNETES_SERVICE_IP,
+    RealNode,
+    clean_stale_node,
+    start_real_node,
+)
 from fogcompute_testbed.pki import CertificateAuthority, write_service_account_key
 from fogcompute_testbed.processes import (
     ManagedProcess,
@@ -41,6 +47,13 @@ __all__ = ["ControlPlane", "NodeSpec", "default_nodes"]
 
 EDGE_LABEL = "fogcompute.io/edge"
 START_TIMEOUT = float(os.environ.get("FOG_TESTBED_TIMEOUT", "120"))
+# Names pods use for the API server (the ``kubernetes`` Service), in its serving certificate.
+_SERVICE_NAMES = (
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+)
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,12 @@ class ControlPlane:
             timeout=START_TIMEOUT,
         )
         pki = self.state_dir / "pki"
-        serving = self._ca.issue("apiserver", common_name="kube-apiserver", server=True)
+        serving = self._ca.issue(
+            "apiserver",
+            common_name="kube-apiserver",
+            server=True,
+            extra_sans=[KUBERNETES_SERVICE_IP, *_SERVICE_NAMES],
+        )
         sa_key = write_service_account_key(pki / "sa.key")
         admin = self._ca.issue("admin", common_name="fog-admin", organizations=["system:masters"])
         kubelet_client = self._ca.issue("apiserver-kubelet-client", common_name=KUBELET_CLIENT_USER)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -40,6 +41,7 @@ from fogcompute_testbed.nodehost import (
     host_routes,
     make_bridge,
     make_cgroup_roots,
+    route_service_to_apiserver,
     unsupported_reason,
 )
 from fogcompute_testbed.pki import CertificateAuthority
@@ -54,6 +56,7 @@ from fogcompute_testbed.toolchain import repo_root
 
 __all__ = [
     "KUBELET_CLIENT_USER",
+    "KUBERNETES_SERVICE_IP",
     "NODE_LABELS",
     "RealNode",
     "clean_stale_node",
@@ -63,6 +66,9 @@ __all__ = [
 ]
 
 KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
+# The ``kubernetes`` Service's ClusterIP: the first address of the API server's
+# --service-cluster-ip-range (10.0.0.0/24); pods on host-0 reach the API server through it.
+KUBERNETES_SERVICE_IP = "10.0.0.1"
 # Not labelled fogcompute.io/edge: the scheduler treats an edge node as a harvested device that
 # only takes FogJobs while its edge agent reports it harvestable (``NoReport`` otherwise). Set
 # FOG_REAL_NODE_EDGE=1 to add the label once the edge-agent DaemonSet runs on host-0.
@@ -168,6 +174,8 @@ def start_real_node(
     node = RealNode(layout=layout, bin_dir=bin_dir, images=images, timings=timings)
     try:
         _prepare_host(layout, bin_dir=bin_dir, runc=Path(runc))
+        port = urlsplit(server).port or 443
+        route_service_to_apiserver(layout, service_ip=KUBERNETES_SERVICE_IP, api_port=port)
         _start_containerd(node, state_dir=state_dir)
         started = time.monotonic()
         for image in images:

@@ -175,6 +175,8 @@ def cni_conflist(layout: NodeLayout, *, portmap: bool) -> dict[str, Any]:
                 "type": "host-local",
                 "ranges": [[{"subnet": str(layout.subnet), "gateway": str(layout.gateway)}]],
                 "dataDir": str(layout.root / "cni" / "ipam"),
+                # A default route via the bridge: the kubernetes Service's IP is reached that way.
+                "routes": [{"dst": "0.0.0.0/0"}],
             },
         }
     ]

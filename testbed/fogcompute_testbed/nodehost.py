@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -29,6 +30,7 @@ __all__ = [
     "host_routes",
     "make_bridge",
     "make_cgroup_roots",
+    "route_service_to_apiserver",
     "unsupported_reason",
 ]
 
@@ -103,6 +105,31 @@ def make_bridge(layout: NodeLayout) -> None:
         _run("ip", "link", "add", "name", name, "type", "bridge")
     _run("ip", "addr", "replace", f"{layout.gateway}/{layout.subnet.prefixlen}", "dev", name)
     _run("ip", "link", "set", name, "up")
+
+
+def route_service_to_apiserver(layout: NodeLayout, *, service_ip: str, api_port: int) -> bool:
+    """Make the ``kubernetes`` Service's ClusterIP reach the API server on loopback from pods on
+    the node's bridge (the test bed runs no Service proxy): a DNAT rule tagged with the node's
+    name, and ``route_localnet`` on the bridge. False when iptables is missing."""
+    if shutil.which("iptables") is None:
+        return False
+    Path(f"/proc/sys/net/ipv4/conf/{layout.bridge}/route_localnet").write_text("1")
+    _run(
+        *("iptables", "-w", "-t", "nat", "-A", "PREROUTING", "-i", layout.bridge),
+        *("-d", f"{service_ip}/32", "-p", "tcp", "--dport", "443"),
+        *("-m", "comment", "--comment", f"fog-{layout.tag}"),
+        *("-j", "DNAT", "--to-destination", f"127.0.0.1:{api_port}"),
+    )
+    return True
+
+
+def _drop_nat_rules(layout: NodeLayout) -> None:
+    if shutil.which("iptables") is None:
+        return
+    rules = _run("iptables", "-w", "-t", "nat", "-S", "PREROUTING", check=False).stdout
+    for rule in rules.splitlines():
+        if f"fog-{layout.tag}" in rule and rule.startswith("-A "):
+            _run("iptables", "-w", "-t", "nat", "-D", *shlex.split(rule)[1:], check=False)
 
 
 def _run(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -180,6 +207,7 @@ def clean_node(layout: NodeLayout, *, timeout: float = 15.0) -> None:
         time.sleep(0.2)
     for point in sorted(_mounts_under(root), key=len, reverse=True):
         _run("umount", "-l", point, check=False)
+    _drop_nat_rules(layout)
     _run("ip", "link", "del", layout.bridge, check=False)
     for folder in _cgroup_dirs(layout):
         _remove_cgroup_tree(folder)

@@ -89,6 +89,9 @@ def test_the_chart_runs_the_operator_as_a_pod_on_host_0(
     pod = _operator_pod(control_plane, release)
     assert pod["spec"]["nodeName"] == NODE_NAME
     assert pod["status"]["phase"] == "Running"
+    # On the pod network: it reaches the API server through the kubernetes Service.
+    assert not pod["spec"].get("hostNetwork")
+    assert pod["status"]["podIP"].startswith("10.244.")
     (container,) = pod["status"]["containerStatuses"]
     assert container["ready"] is True
     assert container["image"] == "ghcr.io/fog-compute/operator:0.1.0"
