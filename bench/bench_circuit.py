@@ -289,7 +289,7 @@ def report(figures: dict[str, Any]) -> list[str]:
         f"{f['circuit_overhead_over_delays_median_us']:.0f} us",
         f"directory reload (file renamed -> routed by it): {f['directory_reload_s']:.2f} s"
         " (workers look every 2 s at most)",
-        f"circuit redraw decision (ECVRF prove + draw): "
+        f"redraw decision (ECVRF prove + draw): "
         f"{f['redraw_decision_us_30_nodes']:.0f} us with 30 nodes, "
         f"{f['redraw_decision_us_1000_nodes']:.0f} us with 1000; in status within one epoch "
         "of the hop being unavailable",
