@@ -52,10 +52,10 @@ class WorkQueue:
         self._depth_changed()
         self._ready.set()
 
-    def add_after(self, key: str, delay: float) -> None:
+    def add_after(self, key: str, delay: float, *, urgent: bool = False) -> None:
         """Add ``key`` after ``delay`` seconds; an earlier pending timer for it wins."""
         if delay <= 0:
-            self.add(key)
+            self.add(key, urgent=urgent)
             return
         loop = asyncio.get_running_loop()
         when = loop.time() + delay
@@ -64,11 +64,11 @@ class WorkQueue:
             return
         if timer is not None:
             timer.cancel()
-        self._timers[key] = loop.call_at(when, self._fire, key)
+        self._timers[key] = loop.call_at(when, self._fire, key, urgent)
 
-    def _fire(self, key: str) -> None:
+    def _fire(self, key: str, urgent: bool) -> None:
         self._timers.pop(key, None)
-        self.add(key)
+        self.add(key, urgent=urgent)
 
     async def get(self) -> str:
         """The next key, urgent ones first; the caller must call ``done(key)`` after."""

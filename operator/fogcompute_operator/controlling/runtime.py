@@ -100,16 +100,18 @@ class Runtime:
         *,
         mapper: Mapper | None = None,
         urgent: bool = False,
+        delay: float = 0.0,
     ) -> None:
         """Queue in ``controller`` the keys ``mapper`` names for every change of ``resource``
-        (by default the changed object's own key)."""
+        (by default the changed object's own key), ``delay`` seconds later if asked: changes
+        arriving within it coalesce into one reconcile (and one status write)."""
         informer = self.informers[resource]
         keys: Mapper = mapper if mapper is not None else (lambda body: (key_of(body),))
 
         def enqueue(body: Body, deleted: bool) -> None:
             del deleted
             for key in keys(body):
-                controller.enqueue(key, urgent=urgent)
+                controller.enqueue(key, urgent=urgent, delay=delay)
 
         informer.subscribe(enqueue)
 

@@ -73,8 +73,8 @@ class Controller:
     def name(self) -> str:
         return self.reconciler.name
 
-    def enqueue(self, key: ObjectKey, *, urgent: bool = False) -> None:
-        self.queue.add(key, urgent=urgent)
+    def enqueue(self, key: ObjectKey, *, urgent: bool = False, delay: float = 0.0) -> None:
+        self.queue.add_after(key, delay, urgent=urgent)
 
     async def start(self) -> None:
         for index in range(self._workers):

@@ -29,6 +29,8 @@ from fogcompute_operator.scheduling.batching import (
 )
 from fogcompute_operator.scheduling.metering import SchedulingMetrics, default_scheduling_metrics
 
+POD_EVENT_COALESCE_SECONDS = 0.15
+
 
 @dataclass(frozen=True)
 class FogJobs:
@@ -82,8 +84,11 @@ def build_fogjobs(
         key = pods.owner_of(body)
         return () if key is None else (key,)
 
-    # Pod events finish work already started: ahead of jobs still waiting for their pods.
-    runtime.watch(PODS, controller, mapper=owner, urgent=True)
+    # Pod events finish work already started: ahead of jobs still waiting for their pods. A
+    # job's pods start together (created at once, run by the same kubelet machinery); waiting
+    # POD_EVENT_COALESCE_SECONDS lets their Running arrive in one reconcile, so the job writes
+    # Running once instead of once per ready replica (1/3, 2/3, 3/3).
+    runtime.watch(PODS, controller, mapper=owner, urgent=True, delay=POD_EVENT_COALESCE_SECONDS)
     return FogJobs(controller=controller, reconciler=reconciler, scheduler=scheduler)
 
 

@@ -62,7 +62,7 @@ def wanted(name: str) -> Wanted:
     ("pods", "expected"),
     [
         pytest.param(1, 0.02, id="one pod: the floor"),
-        pytest.param(4, 0.04, id="a few pods: per pod"),
+        pytest.param(50, 0.1, id="fifty pods: per pod"),
         pytest.param(2500, 1.0, id="a thousand jobs: the whole budget"),
     ],
 )
