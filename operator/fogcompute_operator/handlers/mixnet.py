@@ -58,6 +58,8 @@ async def start_mixnet(memo: kopf.Memo, **_: Any) -> None:
         settings = MixnetSettings.from_environ(os.environ)
     except ValueError as exc:
         raise kopf.PermanentError(str(exc)) from exc
+    for resource in (MIXNODES, CIRCUITS, STAKES):  # new CRDs' storage may still initialise
+        await runtime.until_listable(resource)
     await start_mixnodes(runtime, build_mixnodes(runtime, settings=settings))
     monitor = ReliabilityMonitor(
         mixnodes=runtime.informers[MIXNODES],
