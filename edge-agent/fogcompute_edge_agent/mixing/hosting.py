@@ -101,6 +101,7 @@ class MixnodeHost:
     directory_epoch: int | None = None
     rounds_failed: int = 0
     measurer: Measurer | None = None
+    recipients: tuple[RecipientEntry, ...] = ()  # mailboxes this node delivers to as an exit
     _written: str = field(default="", repr=False)
 
     @property
@@ -155,7 +156,9 @@ class MixnodeHost:
         status_layer = (mixnode.get("status") or {}).get("layer")
         layer = (mixnode.get("spec") or {}).get("layer", status_layer)
         measurer = await self._measurer()
-        recipients = (measurer.recipient_entry(),) if measurer is not None else ()
+        recipients = self.recipients
+        if measurer is not None:
+            recipients = (*recipients, measurer.recipient_entry())
         await self._refresh_directory(
             keys, epoch=epoch, layer=int(layer or 0), recipients=recipients
         )  # 3.

@@ -9,7 +9,10 @@ a Circuit. Then one hop's daemon is killed (and not restarted): its health goes 
 packets through it are lost, its reliability falls below 0.5 within the bound
 (``mixnet.measuring``: 2 s deadline + 20 s window + 5 s bucket + 0.5 s report + 1 s write =
 28.5 s), the circuit is redrawn around it with a new proof, and every drawn circuit verifies
-with ``fogctl circuit verify``.
+with ``fogctl circuit verify``. A message sent along the circuit's path (built for the
+current epoch from the keys the hops' agents publish) reaches a loopback mailbox, registered
+as a recipient in every node's routing file, exactly once; through the dead hop it does not
+arrive; along the redrawn path it arrives again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -30,6 +34,9 @@ import pytest
 from conftest import EPOCH_SECONDS
 from fogcompute_edge_agent.mixing import KubeMixApi, MixingSettings, MixnodeHost
 from fogcompute_edge_agent.reporting import from_kubeconfig
+from fogcompute_mixnode.delivering import decode_frame
+from fogcompute_mixnode.directory import RecipientEntry
+from fogcompute_mixnode.sphinx import NodeId, PathHop, build_forward_packet
 from fogcompute_testbed.controlplane import NodeSpec
 from operator_cluster import Cluster, FogOperator, condition
 
@@ -44,10 +51,68 @@ def free_port(kind: socket.SocketKind) -> int:
         return int(sock.getsockname()[1])
 
 
-class Hosts:
-    """Six hosts in one event loop on a thread; ``hold(i)`` stops host i restarting its daemon."""
+class Mailbox:
+    """A loopback socket every exit delivers to (a recipient in each node's routing file)."""
 
-    def __init__(self, kubeconfig: Path, state: Path) -> None:
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.recipient = secrets.token_bytes(32)
+        self.entry = RecipientEntry(
+            recipient_id=self.recipient,
+            host="127.0.0.1",
+            port=int(self.sock.getsockname()[1]),
+            public_key=bytes(32),
+        )
+
+    def deliveries(self, token: bytes, *, seconds: float) -> int:
+        """How many frames carrying ``token`` arrive within ``seconds``."""
+        found, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                frame = decode_frame(self.sock.recv(65536))
+            except TimeoutError:
+                continue
+            if frame is not None and frame.recipient == self.recipient and token in frame.body:
+                found += 1
+        return found
+
+
+def send_through(circuit: dict[str, Any], mailbox: Mailbox, token: bytes) -> None:
+    """One message along the circuit's path, built for the current epoch from its hops' keys
+    as their agents publish them (the path is the circuit's; the keys follow the epoch)."""
+    bodies = {}
+    for hop in sorted(circuit["status"]["path"], key=lambda h: h["layer"]):
+        bodies[hop["mixNode"]] = hop
+    epoch = int(time.time() // EPOCH_SECONDS)
+    path, first = [], None
+    for name, hop in bodies.items():
+        status = MIXNODES_SEEN[name]["status"]
+        key = next(k["publicKey"] for k in status["keys"] if k["epoch"] == epoch)
+        path.append(
+            PathHop(
+                node_id=NodeId(bytes.fromhex(status["identityKey"])),
+                public_key=bytes.fromhex(key),
+                epoch=epoch,
+                delay_us=500,
+            )
+        )
+        first = first or hop["address"]
+    assert first is not None
+    host, _, port = first.rpartition(":")
+    packet = build_forward_packet(path=path, recipient=mailbox.recipient, message=token)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(packet, (host, int(port)))
+
+
+MIXNODES_SEEN: dict[str, dict[str, Any]] = {}
+
+
+class Hosts:
+    """Six hosts in one event loop on a thread; ``kill_daemon(i)`` kills one for good."""
+
+    def __init__(self, kubeconfig: Path, state: Path, mailbox: Mailbox) -> None:
         self.hosts = [
             MixnodeHost(
                 node=node,
@@ -64,9 +129,11 @@ class Hosts:
                     measure_deadline=2.0,
                 ),
                 state_dir=state / node,
+                recipients=(mailbox.entry,),
             )
             for node in NODES
         ]
+        self.mailbox = mailbox
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._run, name="mixnode-hosts", daemon=True)
@@ -125,12 +192,15 @@ def hosts(
             "spec": {"nodeName": node, "layer": index // 2},
         }
         control_plane.kubectl("apply", "-f", "-", input=json.dumps(manifest))
-    running = Hosts(Path(control_plane.admin_kubeconfig), tmp_path_factory.mktemp("hosts"))
+    mailbox = Mailbox()
+    running = Hosts(Path(control_plane.admin_kubeconfig), tmp_path_factory.mktemp("hosts"), mailbox)
+    running.mailbox = mailbox
     running.start()
     try:
         yield running
     finally:
         running.stop()
+        mailbox.sock.close()
         for name in NAMES:
             control_plane.kubectl("delete", "mixnode", name, "--wait=false", check=False)
         for node in NODES:
@@ -210,6 +280,10 @@ def test_measured_mixnodes_carry_a_circuit_and_a_dead_hop_is_routed_around(
     )
     verdict = fogctl_verify(cluster, "e2e")
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+    MIXNODES_SEEN.update(mixnodes(cluster))
+    token = secrets.token_bytes(16)
+    send_through(first, hosts.mailbox, token)
+    assert hosts.mailbox.deliveries(token, seconds=3) == 1  # exactly once, loop cover running
 
     dead = path_of(first)[1]
     killed_at = time.monotonic()
@@ -234,6 +308,13 @@ def test_measured_mixnodes_carry_a_circuit_and_a_dead_hop_is_routed_around(
     assert redrawn["status"]["vrf"]["proof"] != first["status"]["vrf"]["proof"]
     verdict = fogctl_verify(cluster, "e2e")
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+    MIXNODES_SEEN.update(mixnodes(cluster))
+    token = secrets.token_bytes(16)
+    send_through(first, hosts.mailbox, token)  # the old path runs through the dead hop
+    assert hosts.mailbox.deliveries(token, seconds=2) == 0
+    token = secrets.token_bytes(16)
+    send_through(redrawn, hosts.mailbox, token)
+    assert hosts.mailbox.deliveries(token, seconds=3) == 1  # messages flow again
     others = [n for n in NAMES if n != dead]
     alive = mixnodes(cluster)
     assert all((alive[n]["status"].get("reliability") or 0) > 0.5 for n in others)
