@@ -10,8 +10,11 @@ places a capacity-constrained cloud/fog/edge cluster with platinum, gold and bro
 default scoring as a greedy) and the real kube-scheduler (our filter's rules as labels, the
 tiers as PriorityClasses), and reports jobs placed and every objective; energy and cost are
 also given per reference cpu-second of placed work, so placements of different job counts
-compare. The throughput section (`fogjob_throughput.py`) runs the operator against a control
-plane and times 1,000 FogJobs from apply to Running. It is not a test: it asserts nothing and
+compare. The throughput section (`fogjob_throughput.py`) runs the same pods first as 1,000
+batch/v1 Jobs placed by the stock kube-scheduler (`job_baseline.py`), then a single FogJob at a
+time on the idle cluster, then as 1,000 FogJobs through the operator, on one control plane and
+the same nodes, and prints pods/s, time to all-Running and CPU per pod against that baseline
+(`ratio_*`). It is not a test: it asserts nothing and
 prints figures, the machine and its load average (the machine may be shared).
 
     python bench/bench_scheduler.py [--sections optimiser,kube-scheduler,heterogeneous,throughput]

@@ -11,6 +11,15 @@ which has one-second resolution, and from the client's own submit time), with th
 seconds each process (operator, kube-apiserver, etcd, kwok, ...) spent meanwhile, since on a
 small machine they all share the same cores.
 
+In the same run, on the same plane and nodes: first the baseline (`job_baseline.py`: the same
+pods as batch/v1 Jobs, placed by the stock kube-scheduler, before the operator starts), then
+the operator, then `single_job_latency` (FogJobs one at a time on the idle cluster: apply-to-
+Running p50/p99), then the 1,000. "All-Running" is every pod Running (as for the Jobs) and every
+FogJob's status Running, whichever comes last; the `ratio_*` figures compare it, pods/s and
+CPU per pod (operator vs kube-controller-manager + kube-scheduler) with the baseline.
+FOG_BENCH_PROFILE=<file> skips baseline and single jobs and samples the operator with py-spy
+(installed by hand for profiling, not a project dependency) into collapsed stacks.
+
 When the controller is missing or broken (the operator exits, or no FogJob leaves Pending within
 LEAVE_PENDING_S) it reports `controller not available: <why>` instead of failing the run.
 """
@@ -73,6 +82,7 @@ class _Seen:
     rounds: set[int] = field(default_factory=set)
     optimiser_s: list[float] = field(default_factory=list)
     pods: dict[str, float] = field(default_factory=dict)
+    pods_running: dict[str, float] = field(default_factory=dict)  # first seen phase Running
     changed_at: float = field(default_factory=time.time)
 
     def on_job(self, _kind: str, job: dict[str, Any], at: float) -> None:
@@ -95,8 +105,13 @@ class _Seen:
 
     def on_pod(self, _kind: str, pod: dict[str, Any], at: float) -> None:
         with self.lock:
-            if pod["metadata"]["name"] not in self.pods:
-                self.pods[pod["metadata"]["name"]] = at
+            name = pod["metadata"]["name"]
+            if name not in self.pods:
+                self.pods[name] = at
+                self.changed_at = at
+            phase = (pod.get("status") or {}).get("phase")
+            if phase == "Running" and name not in self.pods_running:
+                self.pods_running[name] = at
                 self.changed_at = at
 
 
@@ -341,9 +356,10 @@ def _wait(
         elapsed = time.monotonic() - begun
         with seen.lock:
             running, pod_count = len(seen.running_at), len(seen.pods)
+            pods_running = len(seen.pods_running)
             left_pending = any(phase not in PENDING for phase in seen.phase.values())
             quiet = time.time() - seen.changed_at
-        if running >= jobs and pod_count >= pods:
+        if running >= jobs and pod_count >= pods and pods_running >= pods:
             return "all running"
         if not operator.alive():
             code = operator.popen.returncode
@@ -366,17 +382,24 @@ def _figures(
 ) -> dict[str, Any]:
     with seen.lock:
         pod_times = sorted(seen.pods.values())
+        pods_running = sorted(seen.pods_running.values())
         running = dict(seen.running_at)
         phases = Counter(str(p) for p in seen.phase.values())
         created, rounds, optimiser = dict(seen.created), set(seen.rounds), list(seen.optimiser_s)
     all_pods = pod_times[pods - 1] - started if len(pod_times) >= pods else None
-    all_running = max(running.values()) - started if len(running) >= jobs else None
+    all_jobs = max(running.values()) - started if len(running) >= jobs else None
+    all_pods_running = pods_running[-1] - started if len(pods_running) >= pods else None
+    # Compared with the Jobs' all-Running (every pod Running): every pod Running AND every
+    # FogJob's status saying Running, whichever came last.
+    all_running = max(all_jobs, all_pods_running) if all_jobs and all_pods_running else None
     figures: dict[str, Any] = {
         "throughput_pods_seen": len(pod_times),
         "throughput_jobs_running": len(running),
         "throughput_first_pod_s": _round(pod_times[0] - started if pod_times else None),
         "throughput_first_running_s": _round(min(running.values()) - started if running else None),
         "throughput_all_pods_exist_s": _round(all_pods),
+        "throughput_all_pods_running_s": _round(all_pods_running),
+        "throughput_all_jobs_running_s": _round(all_jobs),
         "throughput_all_running_s": _round(all_running),
         "throughput_scheduling_rounds": len(rounds),
         "throughput_optimiser_s_max": _round(max(optimiser, default=None)),
