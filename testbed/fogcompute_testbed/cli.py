@@ -121,6 +121,8 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
         )
         _install_crds(plane)
         if plane.node is not None:  # the chart's operator runs as a pod on the real node
+            # Samples first: the chart's admission policies refuse some of them from the admin.
+            plane.kubectl("apply", "-f", str(repo_root() / "samples"))
             operator = run_chart_for_up(plane)
         else:
             ledger, economics_env = start_ledger_database(state_dir)  # the Stake/Proposal ledger
@@ -129,7 +131,7 @@ def up(state_dir: Path, *, nodes: int, edge_nodes: int) -> int:
                 f"liveness http://127.0.0.1:{health}/healthz, "
                 f"metrics http://127.0.0.1:{metrics}/metrics"
             )
-        plane.kubectl("apply", "-f", str(repo_root() / "samples"))
+            plane.kubectl("apply", "-f", str(repo_root() / "samples"))
         if not plane.external:  # one real edge agent per edge node, each on a fixture host
             agents = start_edge_agents(plane, [f"edge-{i}" for i in range(edge_nodes)])
             print(f"  edge agents: fixture hosts in {state_dir / 'edge-hosts'}", flush=True)
