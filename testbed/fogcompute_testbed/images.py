@@ -53,6 +53,7 @@ BASE_PACKAGES = ("python3", "python-is-python3", "ca-certificates", "tzdata", "l
 # Bump when the way images are built changes, so cached layers are rebuilt.
 _BUILDER = "2"
 _SOURCE_DIRS = ("api", "operator", "mixnode", "edge-agent", "testbed")
+_STALE_AFTER_S = 3 * 3600
 _EXCLUDES = ("./dev/*", "./proc/*", "./sys/*", "./run/*", "./tmp/*", "./var/cache/*", "./var/log/*")
 
 
@@ -439,9 +440,10 @@ def _python_image(cache: Path, spec: ImageSpec, log: Path) -> ImageArchive:
     archive = write_oci_archive(spec, [deps_layer, layer], out)
     shutil.rmtree(staging)
     layer.unlink()
+    # Older archives go once nobody can still be importing them (another checkout's run may be).
     for stale in cache.glob(f"{spec.key}-*.oci.tar"):
-        if stale != out:
-            stale.unlink()
+        if stale != out and time.time() - stale.stat().st_mtime > _STALE_AFTER_S:
+            stale.unlink(missing_ok=True)
     return archive
 
 
