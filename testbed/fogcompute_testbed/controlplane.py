@@ -166,6 +166,7 @@ class ControlPlane:
                     ca=ca,
                     kubectl=plane.kubectl,
                     wait_ready=plane.wait_nodes_ready,
+                    register=plane.processes.append,
                 )
         except BaseException:
             plane.stop()

@@ -153,8 +153,12 @@ def start_real_node(
     ca: CertificateAuthority,
     kubectl: Kubectl,
     wait_ready: Callable[[Sequence[str]], None],
+    register: Callable[[ManagedProcess], None] = lambda _proc: None,
 ) -> RealNode | None:
-    """Start ``host-0``; None (after one line saying why) when this machine cannot run it."""
+    """Start ``host-0``; None (after one line saying why) when this machine cannot run it.
+
+    ``register`` also hands containerd and the kubelet to the caller's process list, so its
+    liveness checks (and their log tails) cover them."""
     runc = shutil.which("runc")
     reason = unsupported_reason(runc=runc)
     if reason is not None:
@@ -177,12 +181,14 @@ def start_real_node(
         port = urlsplit(server).port or 443
         route_service_to_apiserver(layout, service_ip=KUBERNETES_SERVICE_IP, api_port=port)
         _start_containerd(node, state_dir=state_dir)
+        register(node.processes[-1])
         started = time.monotonic()
         for image in images:
             node.ctr("images", "import", str(image.archive))
         timings["import_images_s"] = time.monotonic() - started
         _authorize_apiserver(kubectl)
         _start_kubelet(node, state_dir=state_dir, server=server, ca=ca)
+        register(node.processes[-1])
         started = time.monotonic()
         wait_ready([NODE_NAME])
         timings["node_ready_s"] = time.monotonic() - started
