@@ -4,6 +4,7 @@
     fogctl mailbox --key-file me.key --directory dir.json --store ./inbox [--auto-reply TEXT]
     fogctl send    --directory dir.json --to <recipient hex> --text hello [--identity me.key
                    --with-surb --await-reply 10] [--rate 50 --loop-rate 5 --drop-rate 5]
+                   [--circuit <ns>/<name>]   # along a Circuit's path, keys from the cluster
     fogctl reply   --key-file me.key --directory dir.json --store ./inbox --message-id <hex>
                    --text answer
     fogctl circuit verify <ns>/<name> [--from-file circuit.yaml] [--directory-file dir.json]
@@ -70,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--loop-rate", type=float, default=0.0)
     send.add_argument("--drop-rate", type=float, default=0.0)
     send.add_argument("--linger", type=float, default=0.0, help="seconds to keep streams up")
+    send.add_argument(
+        "--circuit",
+        help="<namespace>/<name> of a Circuit: send along its path (reads the cluster); "
+        "--directory then supplies only the recipients",
+    )
 
     reply = commands.add_parser("reply", help="answer a stored message through its SURB")
     _common(reply)

@@ -18,7 +18,13 @@ from fogcompute_mixnode.client.inboxes import Inbox, InboxProtocol
 from fogcompute_mixnode.client.packets import PacketFactory
 from fogcompute_mixnode.client.storing import MailboxStore
 from fogcompute_mixnode.client.streams import LoopixClient, Outgoing, StreamRates
-from fogcompute_mixnode.directory import Address, Directory, epoch_clock_from, load_directory
+from fogcompute_mixnode.directory import (
+    Address,
+    Directory,
+    epoch_clock_from,
+    load_directory,
+    wall_clock,
+)
 from fogcompute_mixnode.keyfiles import MailboxKeys, read_mailbox_keys
 
 log = logging.getLogger(__name__)
@@ -106,6 +112,14 @@ def _outgoing(args: argparse.Namespace, directory: Directory) -> list[Outgoing]:
 
 async def run_send(args: argparse.Namespace) -> int:
     directory = load_directory(args.directory)
+    if getattr(args, "circuit", None):
+        from fogcompute_mixnode.client.circuits import KubernetesReader  # only with --circuit
+        from fogcompute_mixnode.client.routing import circuit_directory
+
+        epoch = epoch_clock_from(args).current(wall_clock())
+        directory = circuit_directory(
+            KubernetesReader(), ref=args.circuit, recipients=directory, epoch=epoch
+        )
     outgoing = _outgoing(args, directory)
     identity = None if args.identity is None else read_mailbox_keys(args.identity)
     if args.with_surb and identity is None:

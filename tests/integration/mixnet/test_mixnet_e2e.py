@@ -12,7 +12,8 @@ packets through it are lost, its reliability falls below 0.5 within the bound
 with ``fogctl circuit verify``. A message sent along the circuit's path (built for the
 current epoch from the keys the hops' agents publish) reaches a loopback mailbox, registered
 as a recipient in every node's routing file, exactly once; through the dead hop it does not
-arrive; along the redrawn path it arrives again.
+arrive; along the redrawn path it arrives again, and ``fogctl send --circuit`` (a real client
+process) delivers one message along it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from conftest import EPOCH_SECONDS
 from fogcompute_edge_agent.mixing import KubeMixApi, MixingSettings, MixnodeHost
 from fogcompute_edge_agent.reporting import from_kubeconfig
 from fogcompute_mixnode.delivering import decode_frame
-from fogcompute_mixnode.directory import RecipientEntry
+from fogcompute_mixnode.directory import Directory, RecipientEntry, save_directory
+from fogcompute_mixnode.keyfiles import generate_mailbox_keys
 from fogcompute_mixnode.sphinx import NodeId, PathHop, build_forward_packet
 from fogcompute_testbed.controlplane import NodeSpec
 from operator_cluster import Cluster, FogOperator, condition
@@ -58,13 +60,26 @@ class Mailbox:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
-        self.recipient = secrets.token_bytes(32)
+        keys = generate_mailbox_keys()  # a real box key: fogctl seals messages to it
+        self.recipient = keys.recipient_id
         self.entry = RecipientEntry(
             recipient_id=self.recipient,
             host="127.0.0.1",
             port=int(self.sock.getsockname()[1]),
-            public_key=bytes(32),
+            public_key=keys.public_key,
         )
+
+    def frames(self, *, seconds: float) -> int:
+        """How many frames for this mailbox arrive within ``seconds`` (sealed or not)."""
+        found, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                frame = decode_frame(self.sock.recv(65536))
+            except TimeoutError:
+                continue
+            if frame is not None and frame.recipient == self.recipient:
+                found += 1
+        return found
 
     def deliveries(self, token: bytes, *, seconds: float) -> int:
         """How many frames carrying ``token`` arrive within ``seconds``."""
@@ -315,6 +330,28 @@ def test_measured_mixnodes_carry_a_circuit_and_a_dead_hop_is_routed_around(
     token = secrets.token_bytes(16)
     send_through(redrawn, hosts.mailbox, token)
     assert hosts.mailbox.deliveries(token, seconds=3) == 1  # messages flow again
+
+    # fogctl send --circuit: a real client process sends along the redrawn circuit's path.
+    recipients = cluster.control_plane.state_dir / "e2e-recipients.json"
+    save_directory(Directory(nodes=(), recipients=(hosts.mailbox.entry,)), recipients)
+    argv = [sys.executable, "-m", "fogcompute_mixnode.client.cli", "send"]
+    argv += ["--circuit", f"{cluster.namespace}/e2e", "--directory", str(recipients)]
+    argv += ["--to", hosts.mailbox.recipient.hex(), "--text", "through the circuit"]
+    argv += ["--rate", "20", "--epoch-seconds", str(EPOCH_SECONDS), "--max-delay-us", "2000"]
+    env = {**os.environ, "KUBECONFIG": str(cluster.control_plane.admin_kubeconfig)}
+    with subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as client:
+        try:
+            out, err = client.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            client.kill()
+            out, err = client.communicate()
+            pytest.fail(f"fogctl send --circuit did not finish in 30 s\n{out}\n{err[-3000:]}")
+    sent = subprocess.CompletedProcess(argv, client.returncode, out, err)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert '"sent": 1' in sent.stdout, sent.stdout
+    assert hosts.mailbox.frames(seconds=3) == 1  # cover went to the drop recipient
     others = [n for n in NAMES if n != dead]
     alive = mixnodes(cluster)
     assert all((alive[n]["status"].get("reliability") or 0) > 0.5 for n in others)
