@@ -2,11 +2,12 @@
 
 A component of its own, not a controller (Kueue's shape), started by the FogJob package on the
 runtime. The FogJob controller tells it which jobs wait for a place (``want``/``withdraw``);
-at most every ``round_seconds`` (at once when a job arrives at an idle scheduler: ``_due``) it
-snapshots the cluster from the runtime's informers (Nodes, EdgeDevices, FogJob pods: no LIST
-per round), runs ``schedule_round_in_pool`` off the event loop, and keeps an answer per job
-(an ``Admission`` to start, or the ``PendingJob`` reason) for the controller to read on its
-next reconcile of that job (``answer``), which it is asked to do at once (``notify``). It
+when jobs arrive (at once at an idle scheduler, at most every ``arrival_gap_seconds`` in a
+burst) and every ``round_seconds`` while jobs left pending wait (``_due``), it snapshots the
+cluster from the runtime's informers (Nodes, EdgeDevices, FogJob pods: no LIST per round),
+runs ``schedule_round_in_pool`` off the event loop, and keeps an answer per job (an
+``Admission`` to start, or the ``PendingJob`` reason) for the controller to read on its next
+reconcile of that job (``answer``), which it is asked to do at once (``notify``). It
 never writes to the API server; all it holds is rebuilt from the controller's reconciles after
 a restart (a lost admission only means the job is placed again in the next round). Speaks
 the scheduling library's values only; the FogJob package converts.
@@ -65,6 +66,7 @@ class RoundConfig:
     heartbeat_timeout_seconds: float
     budget_seconds_per_pod: float = 0.002
     min_budget_seconds: float = 0.02
+    arrival_gap_seconds: float = 0.5  # least time between round starts when jobs arrive
 
     def budget_for(self, pods: int) -> float:
         scaled = max(self.budget_seconds_per_pod * pods, self.min_budget_seconds)
@@ -136,13 +138,16 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self._arrived = asyncio.Event()
         self._last_round = float("-inf")  # time.monotonic() when the last non-empty round began
+        self._new = False  # a job arrived since the last round began
 
     def want(self, wanted: Wanted) -> None:
         """The job waits for a place (refreshes the stored request)."""
         uid = Uid(wanted.request.uid)
         if uid not in self._admitted:
+            if uid not in self._waiting:
+                self._new = True
+                self._arrived.set()
             self._waiting[uid] = wanted
-            self._arrived.set()
 
     def withdraw(self, uid: Uid) -> None:
         """``uid`` no longer waits: drop it and any answer kept for it."""
@@ -176,26 +181,31 @@ class Scheduler:
                 logger.exception("scheduling round failed; retrying next round")
 
     async def _due(self) -> None:
-        """Until a round is due: something waits, and ``round_seconds`` have passed since the
-        last round began (a burst of arrivals is batched, jobs left pending are retried at
-        that pace). An idle scheduler (nothing waiting) sleeps until a job arrives, and when
-        the last round began long enough ago, that job's round starts at once: on an idle
-        cluster, apply-to-placed is one round, not a tick plus a round."""
+        """Until a round is due: a job arrived (one not waiting before) and
+        ``arrival_gap_seconds`` have passed since the last round began, or only jobs left
+        pending wait and ``round_seconds`` have passed (their retry pace). So a job arriving
+        at an idle scheduler starts a round at once (on an idle cluster apply-to-placed is one
+        round, not a tick plus a round), while a burst of arrivals is batched into rounds at
+        most ``arrival_gap_seconds`` apart. Nothing waiting: sleep until a job arrives."""
         while True:
-            delay = self._last_round + self._config.round_seconds - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if self._waiting:
+            if not self._waiting:
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            gap = self._config.arrival_gap_seconds if self._new else self._config.round_seconds
+            delay = self._last_round + gap - time.monotonic()
+            if delay <= 0:
                 return
-            self._arrived.clear()
-            await self._arrived.wait()
+            self._arrived.clear()  # a new job may shorten the wait: wake for it
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), timeout=delay)
 
     async def round_once(self) -> int:
         """One round over the jobs waiting now; returns how many it placed."""
         batch = dict(self._waiting)
         if not batch:
             return 0
-        self._last_round = time.monotonic()
+        self._last_round, self._new = time.monotonic(), False
         started = time.perf_counter()
         now = self._clock()
         snapshots = node_snapshots(

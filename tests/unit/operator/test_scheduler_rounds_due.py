@@ -30,6 +30,7 @@ ROUND_SECONDS = 30.0  # far longer than any test waits: a round that starts did 
 
 def config(**changes: float) -> RoundConfig:
     values = {"round_seconds": ROUND_SECONDS, "budget_seconds": 1.0, **changes}
+    values.setdefault("arrival_gap_seconds", 0.2)
     return RoundConfig(
         seed=0,
         tiers=DEFAULT_TIERS,
@@ -38,7 +39,7 @@ def config(**changes: float) -> RoundConfig:
     )
 
 
-def scheduler(executor: ThreadPoolExecutor) -> Scheduler:
+def scheduler(executor: ThreadPoolExecutor, **changes: float) -> Scheduler:
     view = ClusterView(
         nodes=Informer(InformerSpec(NODES)),
         devices=Informer(InformerSpec(EDGEDEVICES)),
@@ -46,7 +47,7 @@ def scheduler(executor: ThreadPoolExecutor) -> Scheduler:
     )
     return Scheduler(
         view=view,
-        config=config(),
+        config=config(**changes),
         executor=executor,
         metrics=SchedulingMetrics.create(CollectorRegistry()),
         notify=lambda key: None,
@@ -87,12 +88,25 @@ async def test_a_job_arriving_at_an_idle_scheduler_starts_a_round_at_once() -> N
         await asyncio.wait_for(due, timeout=5.0)  # long before ROUND_SECONDS
 
 
-async def test_arrivals_right_after_a_round_wait_for_the_cadence() -> None:
+async def test_arrivals_right_after_a_round_wait_for_the_arrival_gap() -> None:
     with ThreadPoolExecutor(1) as executor:
-        sched = scheduler(executor)
+        sched = scheduler(executor, arrival_gap_seconds=0.2)
         sched._last_round = time.monotonic()  # what round_once records as it begins
         sched.want(wanted("b"))
         due = asyncio.create_task(sched._due())
         await asyncio.sleep(0.05)
+        assert not due.done()  # batched with whatever else arrives within the gap
+        await asyncio.wait_for(due, timeout=5.0)  # then at once, not after ROUND_SECONDS
+
+
+async def test_jobs_left_pending_are_retried_at_the_round_pace_only() -> None:
+    with ThreadPoolExecutor(1) as executor:
+        sched = scheduler(executor, arrival_gap_seconds=0.01)
+        sched.want(wanted("a"))
+        sched._last_round, sched._new = time.monotonic(), False  # as round_once leaves it
+        sched.want(wanted("a"))  # a reconcile refreshing a pending job: not an arrival
+        due = asyncio.create_task(sched._due())
+        await asyncio.sleep(0.1)
         assert not due.done()
-        due.cancel()
+        sched.want(wanted("b"))  # a new job: a round after the arrival gap
+        await asyncio.wait_for(due, timeout=5.0)
