@@ -479,11 +479,12 @@ def build_images(*, node_bin_dir: Path, edge_agent: bool = False) -> tuple[Image
 
 
 def main() -> int:
-    """``python -m fogcompute_testbed.images``: build (or reuse) the images; print their sizes."""
+    """``python -m fogcompute_testbed.images`` (``make images``): build (or reuse) every image,
+    the edge agent's too, and print their sizes."""
     from fogcompute_testbed.node import locate_node_binaries
 
     try:
-        for image in build_images(node_bin_dir=locate_node_binaries()):
+        for image in build_images(node_bin_dir=locate_node_binaries(), edge_agent=True):
             print(f"{image.spec.refs[0]}: {image.size_bytes / 1e6:.0f} MB ({image.archive})")
     except TestbedError as exc:
         print(f"images: {exc}", file=sys.stderr)

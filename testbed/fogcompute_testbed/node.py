@@ -60,6 +60,7 @@ __all__ = [
     "NODE_LABELS",
     "RealNode",
     "clean_stale_node",
+    "edge_node_wanted",
     "locate_node_binaries",
     "start_real_node",
     "want_real_node",
@@ -71,7 +72,8 @@ KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
 KUBERNETES_SERVICE_IP = "10.0.0.1"
 # Not labelled fogcompute.io/edge: the scheduler treats an edge node as a harvested device that
 # only takes FogJobs while its edge agent reports it harvestable (``NoReport`` otherwise). Set
-# FOG_REAL_NODE_EDGE=1 to add the label once the edge-agent DaemonSet runs on host-0.
+# FOG_REAL_NODE_EDGE=1 to add the label (and import the edge-agent image) once the edge-agent
+# DaemonSet can run on host-0.
 NODE_LABELS = {"fogcompute.io/real-node": "true"}
 EDGE_LABELS = {"fogcompute.io/edge": "true"}
 NODE_BINARIES = ("kubelet", "containerd", "containerd-shim-runc-v2", "ctr", "pause")
@@ -110,6 +112,11 @@ class RealNode:
             proc.stop()
         self.processes.clear()
         clean_node(self.layout)
+
+
+def edge_node_wanted() -> bool:
+    """``FOG_REAL_NODE_EDGE=1``: label host-0 as an edge node and import the edge-agent image."""
+    return os.environ.get("FOG_REAL_NODE_EDGE") == "1"
 
 
 def want_real_node() -> bool:
@@ -171,7 +178,7 @@ def start_real_node(
     bin_dir = locate_node_binaries()
     timings["build_node_s"] = time.monotonic() - started
     started = time.monotonic()
-    images = build_images(node_bin_dir=bin_dir)
+    images = build_images(node_bin_dir=bin_dir, edge_agent=edge_node_wanted())
     timings["build_images_s"] = time.monotonic() - started
     clean_stale_node(state_dir)
     layout = NodeLayout(state_dir=state_dir, subnet=pick_subnet(state_dir, taken=host_routes()))
@@ -289,7 +296,7 @@ def _start_kubelet(
     config_path = layout.kubelet_dir / "config.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     wanted = dict(NODE_LABELS)
-    if os.environ.get("FOG_REAL_NODE_EDGE") == "1":
+    if edge_node_wanted():
         wanted.update(EDGE_LABELS)
     labels = ",".join(f"{k}={v}" for k, v in wanted.items())
     proc = start_process(
