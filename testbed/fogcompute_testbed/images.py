@@ -54,6 +54,7 @@ BASE_PACKAGES = ("python3", "python-is-python3", "ca-certificates", "tzdata", "l
 _BUILDER = "2"
 _SOURCE_DIRS = ("api", "operator", "mixnode", "edge-agent", "testbed")
 _STALE_AFTER_S = 3 * 3600
+_KEEP_ARCHIVES = 2
 _EXCLUDES = ("./dev/*", "./proc/*", "./sys/*", "./run/*", "./tmp/*", "./var/cache/*", "./var/log/*")
 
 
@@ -440,9 +441,15 @@ def _python_image(cache: Path, spec: ImageSpec, log: Path) -> ImageArchive:
     archive = write_oci_archive(spec, [deps_layer, layer], out)
     shutil.rmtree(staging)
     layer.unlink()
-    # Older archives go once nobody can still be importing them (another checkout's run may be).
-    for stale in cache.glob(f"{spec.key}-*.oci.tar"):
-        if stale != out and time.time() - stale.stat().st_mtime > _STALE_AFTER_S:
+    # Older archives go once nobody can still be importing them (another checkout's run may be),
+    # and beyond the newest few whatever their age: each is the size of the image.
+    others = sorted(
+        (p for p in cache.glob(f"{spec.key}-*.oci.tar") if p != out),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for rank, stale in enumerate(others):
+        if rank >= _KEEP_ARCHIVES or time.time() - stale.stat().st_mtime > _STALE_AFTER_S:
             stale.unlink(missing_ok=True)
     return archive
 
