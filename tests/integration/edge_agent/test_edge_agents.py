@@ -115,7 +115,7 @@ def test_unplugging_ac_evicts_harvest_pods(
     )
     await_status(plane, "edge-0", "harvestable", lambda s: s.get("harvestable") is True)
     pods = {"items": [harvest_pod(f"h{i}", "edge-0", namespace) for i in range(3)]}
-    pods["items"].append(harvest_pod("elsewhere", "edge-1", namespace))
+    pods["items"].append(harvest_pod("elsewhere", "fog-0", namespace))  # no agent there
     plane.kubectl(
         "apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", **pods})
     )
@@ -143,7 +143,7 @@ def test_unplugging_ac_evicts_harvest_pods(
 
     wait_for(
         lambda: True if live() == ["elsewhere"] else None,
-        what="h0..h2 evicted, 'elsewhere' (edge-1) kept",
+        what="h0..h2 evicted, 'elsewhere' (fog-0) kept",
         timeout=TIMEOUT,
         describe=lambda: f"live pods {live()}",
     )
