@@ -60,8 +60,13 @@ class LogindIdle:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.interval)
         finally:
-            if self._bus is not None:
-                self._bus.disconnect()
+            self.close()
+
+    def close(self) -> None:
+        bus, self._bus = self._bus, None
+        if bus is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing left to release
+                bus.disconnect()
 
     async def refresh(self) -> None:
         from dbus_fast import Message, MessageType
@@ -86,7 +91,8 @@ class LogindIdle:
             self._hints = (bool(props["IdleHint"].value), int(props["IdleSinceHint"].value))
             self._failing = False
         except Exception as exc:  # any bus failure: fall back to devices, retry next interval
-            self._hints, self._bus = None, None
+            self._hints = None
+            self.close()
             if not self._failing:
                 self._failing = True
                 log.warning(

@@ -4,6 +4,7 @@ on a private bus, fed to a probing round in place of the input-device timestamps
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -88,6 +89,11 @@ async def test_logind_idle_replaces_device_timestamps(tmp_path: Path) -> None:
         assert prober.round().user_idle_seconds == 0
     await idle.refresh()  # logind gone: the round falls back to the devices
     assert idle.reading() is None
+    idle.close()
+    await asyncio.sleep(0.1)  # let the closed transport's callbacks run
+    # dbus-fast's compiled objects must be finalised here, not later inside another test's
+    # ast.parse (CPython 3.11.7 then reports an "AST constructor recursion depth mismatch").
+    gc.collect()
     fallback = prober.round().user_idle_seconds
     assert isinstance(fallback, int)
     assert fallback < 60
