@@ -206,7 +206,10 @@ def test_get_mixnodes_shows_ready_from_the_condition(
         "lastTransitionTime": "2030-01-01T00:00:00Z",
     }
     cluster.patch(
-        node, {"status": {"reliability": 0.98, "stake": "5000", "conditions": [ready]}}, status=True
+        node,
+        # the Layer column reads status.layer, which the operator's MixNode controller assigns
+        {"status": {"layer": 0, "reliability": 0.98, "stake": "5000", "conditions": [ready]}},
+        status=True,
     )
     table = control_plane.kubectl("get", "mn", node["metadata"]["name"]).stdout.splitlines()
     assert table[0].split() == ["NAME", "LAYER", "NODE", "RELIABILITY", "STAKE", "READY", "AGE"]

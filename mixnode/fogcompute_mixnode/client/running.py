@@ -148,6 +148,17 @@ async def run_send(args: argparse.Namespace) -> int:
     client.start()
     waits = [asyncio.ensure_future(client.drained.wait()), asyncio.ensure_future(stop.wait())]
     await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    if client.failure is not None and client.pending:
+        await client.stop()
+        for waiter in waits:
+            waiter.cancel()
+        if protocol.transport is not None:
+            protocol.transport.close()
+        raise ValueError(
+            f"{client.pending} message(s) not sent: {client.failure}; the directory read at "
+            "start has no key for this epoch: send again (with --circuit the newest published "
+            "directory is read)"
+        )
     for message_id in client.counts.sent_ids:
         _emit("sent", message_id=message_id.hex())
     missing = await _await_replies(args, inbox, stop, expected=len(outgoing))

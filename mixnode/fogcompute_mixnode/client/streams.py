@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from fogcompute_mixnode.client.envelopes import Envelope, seal
 from fogcompute_mixnode.client.packets import PacketFactory
-from fogcompute_mixnode.directory import Address, RecipientEntry
+from fogcompute_mixnode.directory import Address, MissingEpochKeyError, RecipientEntry
 from fogcompute_mixnode.keyfiles import MailboxKeys
 from fogcompute_mixnode.sampling import UniformSource, interval_sampler
 from fogcompute_mixnode.sphinx import SURB_SIZE, SurbKeys, serialize_surb
@@ -75,7 +75,13 @@ class LoopixClient:
         self._queue: collections.deque[Outgoing] = collections.deque()
         self.counts = StreamCounts()
         self.drained = asyncio.Event()
+        self.failure: MissingEpochKeyError | None = None
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def pending(self) -> int:
+        """Messages queued and not yet sent."""
+        return len(self._queue)
 
     def enqueue(self, item: Outgoing) -> None:
         self._queue.append(item)
@@ -114,14 +120,25 @@ class LoopixClient:
 
     def _payload_tick(self) -> None:
         if not self._queue:
+            # Drained before the cover is built: a cover packet that cannot be built (no key
+            # for this epoch) must not keep a sender waiting for a queue that is empty.
+            self.drained.set()
             self._send(*self._factory.drop_cover())
             self.counts.dummies += 1
-            self.drained.set()
             return
-        item = self._queue.popleft()
+        item = self._queue[0]
         envelope = self._envelope(item)
         sealed = seal(envelope.encode(), public_key=item.recipient.public_key)
-        self._send(*self._factory.forward(recipient=item.recipient.recipient_id, message=sealed))
+        try:
+            packet = self._factory.forward(recipient=item.recipient.recipient_id, message=sealed)
+        except MissingEpochKeyError as error:
+            # The message stays queued (never lost); a sender waiting for the queue is woken
+            # with the reason, since no later tick of this epoch can build it either.
+            self.failure = error
+            self.drained.set()
+            raise
+        self._queue.popleft()
+        self._send(*packet)
         self.counts.real += 1
         self.counts.sent_ids.append(envelope.message_id)
         if not self._queue:

@@ -339,6 +339,11 @@ def test_measured_mixnodes_carry_a_circuit_and_a_dead_hop_is_routed_around(
     argv += ["--to", hosts.mailbox.recipient.hex(), "--text", "through the circuit"]
     argv += ["--rate", "20", "--epoch-seconds", str(EPOCH_SECONDS), "--max-delay-us", "2000"]
     env = {**os.environ, "KUBECONFIG": str(cluster.control_plane.admin_kubeconfig)}
+    # The client reads the directory once at start; with the test's 8 s epochs, start it early
+    # in an epoch so its packets are built for the epoch whose keys it read.
+    left = EPOCH_SECONDS - time.time() % EPOCH_SECONDS
+    if left < EPOCH_SECONDS / 2:
+        time.sleep(left + 0.2)
     with subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as client:
