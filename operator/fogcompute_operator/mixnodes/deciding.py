@@ -20,9 +20,11 @@ three conditions (set through ``apply_verdicts``, one Event per transition):
 Layer: ``spec.layer`` when set; otherwise the layer already assigned, or, for a node without
 one, the layer ``balance_layer`` picks: the one whose nodes carry the least total weight
 (stake x reliability; an unmeasured node counts at the estimator's prior mean 0.5), ties to
-fewer nodes, then the lower layer. An assignment is kept for the node's life, so keys and
-circuits do not move under it. ``requeue_after``: the next instant a verdict can change by
-time alone (a heartbeat going stale, the epoch boundary, a jail ending).
+fewer nodes, then the lower layer. Only peers on an existing edge Node count (the reconcile
+filters them): a MixNode whose Node is gone never serves, so it holds no layer capacity.
+An assignment is kept for the node's life, so keys and circuits do not move under it.
+``requeue_after``: the next instant a verdict can change by time alone (a heartbeat going
+stale, the epoch boundary, a jail ending).
 """
 
 from __future__ import annotations

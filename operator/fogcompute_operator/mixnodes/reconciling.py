@@ -135,9 +135,16 @@ class MixNodeReconciler:
             except ValidationError:
                 continue
             layer = effective_layer(peer)
-            if layer is not None:
+            if layer is not None and self._can_serve(peer):
                 peers.append((layer, node_weight(peer)))
         return balance_layer(peers, layers=self._settings.layers)
+
+    def _can_serve(self, peer: MixNode) -> bool:
+        """A peer on an existing edge Node holds layer capacity; one that can never serve
+        (its Node is gone or not an edge node) must not push new nodes off its layer."""
+        node = self._nodes.get(ObjectKey(peer.spec.node_name))
+        labels: Mapping[str, Any] = ((node or {}).get("metadata") or {}).get("labels") or {}
+        return node is not None and labels.get(EDGE_LABEL) == "true"
 
     async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
         rejection = reject_invalid(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from economics_support import CREATED
 from fogcompute_operator.ledger import Ledger, staker_account
 from fogcompute_testbed.postgres import Postgres
 from operator_cluster import Cluster, FogOperator
@@ -89,5 +90,11 @@ def fog_operator(
 
 
 @pytest.fixture
-def cluster(control_plane: Any, fog_operator: FogOperator, namespace: str) -> Cluster:
-    return Cluster(control_plane=control_plane, operator=fog_operator, namespace=namespace)
+def cluster(control_plane: Any, fog_operator: FogOperator, namespace: str) -> Iterator[Cluster]:
+    made = Cluster(control_plane=control_plane, operator=fog_operator, namespace=namespace)
+    try:
+        yield made
+    finally:
+        while CREATED:
+            kind, name = CREATED.pop()
+            made.kubectl("delete", kind, name, "--wait=false", "--ignore-not-found", check=False)

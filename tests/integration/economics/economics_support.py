@@ -29,8 +29,14 @@ def stake(
     }
 
 
+CREATED: list[tuple[str, str]] = []
+"""Cluster-scoped objects a test made (kind, name); the ``cluster`` fixture deletes them, so
+no MixNode or EdgeDevice of these tests lingers into later modules."""
+
+
 def apply_cluster_scoped(cluster: Cluster, manifest: dict[str, Any]) -> None:
     cluster.kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    CREATED.append((manifest["kind"].lower(), manifest["metadata"]["name"]))
 
 
 def get_cluster_scoped(cluster: Cluster, kind: str, name: str) -> dict[str, Any]:
