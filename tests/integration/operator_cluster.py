@@ -154,7 +154,7 @@ class Cluster:
             "get", "events", "-n", self.namespace, "--field-selector", selector, "-o", "json"
         )
         events = json.loads(result.stdout)["items"]
-        events.sort(key=lambda e: (e.get("firstTimestamp") or "", e["metadata"]["name"]))
+        events.sort(key=lambda e: (e.get("eventTime") or e.get("firstTimestamp") or ""))
         return [e["reason"] for e in events]
 
     def wait_for(

@@ -3,7 +3,9 @@
 Built by the controllers after a status write succeeded, so a retried reconcile does not post
 twice what it never wrote, and handed to the background ``posting.EventPoster``. An Event about
 a cluster-scoped object (an EdgeDevice) goes to the ``default`` namespace, where ``kubectl
-describe`` looks for it. Pure.
+describe`` looks for it. ``eventTime`` carries the decision's time to the microsecond (the
+legacy timestamps have whole seconds), so Events a reconcile asked for in one second still
+read in order although two posters send them concurrently. Pure.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class EventBody(TypedDict):
     reason: str
     message: str
     source: EventSource
+    action: str
+    eventTime: str
     reportingComponent: str
     reportingInstance: str
     firstTimestamp: str
@@ -78,6 +82,8 @@ def build_event(
         "reason": note.reason,
         "message": note.message[:_MESSAGE_MAX],
         "source": {"component": COMPONENT},
+        "action": note.reason,
+        "eventTime": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "reportingComponent": COMPONENT,
         "reportingInstance": instance[:128],
         "firstTimestamp": stamp,

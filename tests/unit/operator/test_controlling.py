@@ -228,3 +228,24 @@ async def test_events_name_the_object_of_the_resource_and_cluster_ones_go_to_def
     assert by_reason["Queued"]["metadata"]["namespace"] == "ns"
     assert by_reason["Gone"]["involvedObject"]["kind"] == "Node"
     assert by_reason["Gone"]["metadata"]["namespace"] == "default"
+
+
+def test_events_within_one_second_keep_their_order_by_event_time() -> None:
+    from fogcompute_operator.controlling.eventing import EventNote, build_event
+
+    about = {"metadata": {"name": "job", "namespace": "ns", "uid": "u-1"}}
+    first, second = (
+        build_event(
+            FOGJOBS,
+            about,
+            note=EventNote("Normal", reason, "m"),
+            now=datetime(2026, 1, 1, 0, 0, 0, micro, tzinfo=UTC),
+            instance="op-0",
+        )
+        for reason, micro in (("Queued", 900_000), ("Scheduled", 100_001))
+    )
+    # Same legacy (whole-second) timestamp, but eventTime says which came first.
+    assert first["firstTimestamp"] == second["firstTimestamp"]
+    assert first["eventTime"] == "2026-01-01T00:00:00.900000Z"
+    assert second["eventTime"] < first["eventTime"]
+    assert second["action"] == "Scheduled"
