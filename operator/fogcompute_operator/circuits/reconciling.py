@@ -16,19 +16,14 @@ fields named and phase Failed. No kopf here.
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from fogcompute_api.circuits import Circuit
 from pydantic import ValidationError
 
 from fogcompute_operator.circuits.deciding import decide, hop_problem
-from fogcompute_operator.controlling import Result, Runtime, reject_invalid
+from fogcompute_operator.controlling import Result, Runtime
 from fogcompute_operator.kube import CIRCUITS, MIXNODES, ObjectKey, Resource
 from fogcompute_operator.mixnet import DirectoryBook, MixnetKeys, MixnetSettings
-from fogcompute_operator.observing import object_extra
 
-logger = logging.getLogger("fogcompute_operator.circuits")
 CONTROLLER = "circuits"
 
 
@@ -63,7 +58,9 @@ class CircuitReconciler:
         try:
             circuit = Circuit.model_validate(body)
         except ValidationError as exc:
-            await self._reject(key, body, exc)
+            await self._runtime.reject_invalid(
+                CIRCUITS, body, exc, condition_type="Ready", extra={"phase": "Failed"}
+            )
             return Result()
         now = self._runtime.clock()
         epoch = self._settings.clock.epoch_at(now)
@@ -89,21 +86,3 @@ class CircuitReconciler:
         for note in decision.events:
             self._runtime.post_event(CIRCUITS, written or body, note)
         return Result(requeue_after=decision.requeue_after)
-
-    async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
-        rejection = reject_invalid(
-            body,
-            exc,
-            condition_type="Ready",
-            condition_status="False",
-            extra={"phase": "Failed"},
-            now=self._runtime.clock(),
-        )
-        namespace, _, name = key.rpartition("/")
-        logger.error(
-            f"invalid Circuit: {rejection.message}",
-            extra=object_extra(namespace=namespace, name=name, kind="Circuit"),
-        )
-        if rejection.changed:
-            written = await self._runtime.statuses.write(CIRCUITS, body, rejection.status)
-            self._runtime.post_event(CIRCUITS, written or body, rejection.event)

@@ -16,17 +16,21 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from fogcompute_api.conditions import ConditionStatus
+from pydantic import ValidationError
 
 from fogcompute_operator.controlling.caching import Informer, Informers, InformerSpec
 from fogcompute_operator.controlling.eventing import EventNote, build_event
 from fogcompute_operator.controlling.posting import EventPoster
+from fogcompute_operator.controlling.rejecting import reject_invalid
 from fogcompute_operator.controlling.statuses import StatusWriter
 from fogcompute_operator.controlling.working import Controller, Reconciler
 from fogcompute_operator.kube import Body, KubeApi, ObjectKey, Resource, key_of
-from fogcompute_operator.observing import ControllerMetrics
+from fogcompute_operator.observing import ControllerMetrics, object_extra
 
 logger = logging.getLogger("fogcompute_operator.runtime")
 Clock = Callable[[], datetime]
@@ -119,6 +123,39 @@ class Runtime:
         """Post ``note`` about ``about`` (an object of ``resource``) in the background."""
         event = build_event(resource, about, note=note, now=self.clock(), instance=self.instance)
         self.events.post(event)
+
+    async def reject_invalid(
+        self,
+        resource: Resource,
+        body: Body,
+        exc: ValidationError,
+        *,
+        condition_type: str,
+        condition_status: ConditionStatus = "False",
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """An object the API server stored but the models refuse: the condition and an Event
+        naming the fields (written once, other conditions kept) and one error log line."""
+        rejection = reject_invalid(
+            body,
+            exc,
+            condition_type=condition_type,
+            condition_status=condition_status,
+            extra=dict(extra or {}),
+            now=self.clock(),
+        )
+        metadata = body.get("metadata") or {}
+        logger.error(
+            f"invalid {resource.kind}: {rejection.message}",
+            extra=object_extra(
+                namespace=metadata.get("namespace"),
+                name=str(metadata.get("name", "")),
+                kind=resource.kind,
+            ),
+        )
+        if rejection.changed:
+            written = await self.statuses.write(resource, body, rejection.status)
+            self.post_event(resource, written or body, rejection.event)
 
     async def until_listable(self, resource: Resource) -> None:
         """Wait (bounded) until ``resource`` can be listed: a watch opened while a new CRD's

@@ -27,7 +27,7 @@ from fogcompute_api.edgedevices import EdgeDevice
 from fogcompute_api.meta import LABEL_HARVEST
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import EventNote, Result, Runtime, reject_invalid
+from fogcompute_operator.controlling import EventNote, Result, Runtime
 from fogcompute_operator.edgedevices.deciding import decide
 from fogcompute_operator.kube import EDGEDEVICES, NODES, PODS, ObjectKey, Resource, key_of
 from fogcompute_operator.observing import object_extra
@@ -74,7 +74,7 @@ class EdgeDeviceReconciler:
         try:
             device = EdgeDevice.model_validate(body)
         except ValidationError as exc:
-            await self._reject(key, body, exc)
+            await self._runtime.reject_invalid(EDGEDEVICES, body, exc, condition_type="Ready")
             return Result()
         node = device.spec.node_name
         decision = decide(  # 2. decide
@@ -105,20 +105,3 @@ class EdgeDeviceReconciler:
         message = f"evicted harvest pod(s) {names}: the device is not Ready and Harvestable"
         logger.info(message, extra=object_extra(name=key, kind="EdgeDevice"))
         return [EventNote(type="Warning", reason="HarvestPodsEvicted", message=message[:1024])]
-
-    async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
-        rejection = reject_invalid(
-            body,
-            exc,
-            condition_type="Ready",
-            condition_status="False",
-            extra={},
-            now=self._runtime.clock(),
-        )
-        logger.error(
-            f"invalid EdgeDevice: {rejection.message}",
-            extra=object_extra(name=key, kind="EdgeDevice"),
-        )
-        if rejection.changed:
-            written = await self._runtime.statuses.write(EDGEDEVICES, body, rejection.status)
-            self._runtime.post_event(EDGEDEVICES, written or body, rejection.event)

@@ -29,7 +29,7 @@ from fogcompute_api.meta import LABEL_FOGJOB
 from pydantic import ValidationError
 
 from fogcompute_operator import scheduling
-from fogcompute_operator.controlling import Result, Runtime, reject_invalid
+from fogcompute_operator.controlling import Result, Runtime
 from fogcompute_operator.fogjobs.converting import feedback, job_request
 from fogcompute_operator.fogjobs.deciding import Decision, decide
 from fogcompute_operator.fogjobs.metering import FogJobMetrics, PhaseCounts
@@ -92,7 +92,14 @@ class FogJobReconciler:
         try:
             job = FogJob.model_validate(body)
         except ValidationError as exc:
-            await self._reject(key, body, exc)
+            await self._runtime.reject_invalid(
+                FOGJOBS,
+                body,
+                exc,
+                condition_type="Failed",
+                condition_status="True",
+                extra={"phase": "Failed"},
+            )
             return Result()
         uid = Uid(job.metadata.uid or "")
         self._uids[key] = uid
@@ -115,21 +122,6 @@ class FogJobReconciler:
         for note in decision.events:
             self._runtime.post_event(FOGJOBS, written or body, note)
         return Result(requeue_after=decision.requeue_after)
-
-    async def _reject(self, key: ObjectKey, body: Body, exc: ValidationError) -> None:
-        """A FogJob the API server stored but the models refuse: Failed, with the fields named."""
-        rejection = reject_invalid(
-            body,
-            exc,
-            condition_type="Failed",
-            condition_status="True",
-            extra={"phase": "Failed"},
-            now=self._runtime.clock(),
-        )
-        logger.error(f"invalid FogJob: {rejection.message}", extra=_extra(key))
-        if rejection.changed:
-            written = await self._runtime.statuses.write(FOGJOBS, body, rejection.status)
-            self._runtime.post_event(FOGJOBS, written or body, rejection.event)
 
     async def _pod_views(self, key: ObjectKey, job: FogJob) -> list[PodView]:
         uid = job.metadata.uid or ""

@@ -17,7 +17,6 @@ fields named. No kopf here.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -26,7 +25,7 @@ from fogcompute_api.mixnodes import MixNode
 from fogcompute_api.stakes import Stake
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Result, Runtime, reject_invalid
+from fogcompute_operator.controlling import Result, Runtime
 from fogcompute_operator.kube import MIXNODES, NODES, STAKES, ObjectKey, Resource, key_of
 from fogcompute_operator.mixnet import MixnetSettings
 from fogcompute_operator.mixnodes.deciding import (
@@ -36,9 +35,7 @@ from fogcompute_operator.mixnodes.deciding import (
     effective_layer,
     node_weight,
 )
-from fogcompute_operator.observing import object_extra
 
-logger = logging.getLogger("fogcompute_operator.mixnodes")
 CONTROLLER = "mixnodes"
 EDGE_LABEL = "fogcompute.io/edge"
 _BONDED = frozenset({"Bonded", "Jailed"})
@@ -88,7 +85,7 @@ class MixNodeReconciler:
         try:
             mixnode = MixNode.model_validate(body)
         except ValidationError as exc:
-            await self._reject(key, body, exc)
+            await self._runtime.reject_invalid(MIXNODES, body, exc, condition_type="Ready")
             return Result()
         if effective_layer(mixnode) is None:
             async with self._assigning:  # balance against assignments already written
@@ -145,19 +142,3 @@ class MixNodeReconciler:
         node = self._nodes.get(ObjectKey(peer.spec.node_name))
         labels: Mapping[str, Any] = ((node or {}).get("metadata") or {}).get("labels") or {}
         return node is not None and labels.get(EDGE_LABEL) == "true"
-
-    async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
-        rejection = reject_invalid(
-            body,
-            exc,
-            condition_type="Ready",
-            condition_status="False",
-            extra={},
-            now=self._runtime.clock(),
-        )
-        logger.error(
-            f"invalid MixNode: {rejection.message}", extra=object_extra(name=key, kind="MixNode")
-        )
-        if rejection.changed:
-            written = await self._runtime.statuses.write(MIXNODES, body, rejection.status)
-            self._runtime.post_event(MIXNODES, written or body, rejection.event)

@@ -21,7 +21,7 @@ from typing import Any
 from fogcompute_api.proposals import Proposal
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Result, Runtime, reject_invalid
+from fogcompute_operator.controlling import Result, Runtime
 from fogcompute_operator.economics import VoteOption
 from fogcompute_operator.kube import PROPOSALS, STAKES, Body, ObjectKey, Resource
 from fogcompute_operator.ledger import LedgerError, Refusal
@@ -60,7 +60,9 @@ class ProposalReconciler:
         try:
             proposal = Proposal.model_validate(body)
         except ValidationError as exc:
-            await self._reject(key, body, exc)
+            await self._runtime.reject_invalid(
+                PROPOSALS, body, exc, condition_type="Deposited", extra={"phase": "Failed"}
+            )
             return Result()
         others = [b for b in self._proposals.items() if b is not body]
         facts = Facts(
@@ -127,20 +129,6 @@ class ProposalReconciler:
         for note in settled.events:
             self._runtime.post_event(PROPOSALS, written or body, note)
         return Result(requeue_after=settled.requeue_after)
-
-    async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
-        rejection = reject_invalid(
-            body,
-            exc,
-            condition_type="Deposited",
-            condition_status="False",
-            extra={"phase": "Failed"},
-            now=self._runtime.clock(),
-        )
-        logger.error(f"invalid Proposal: {rejection.message}", extra=_extra(key))
-        if rejection.changed:
-            written = await self._runtime.statuses.write(PROPOSALS, body, rejection.status)
-            self._runtime.post_event(PROPOSALS, written or body, rejection.event)
 
 
 def _extra(key: ObjectKey) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 from fogcompute_api.stakes import Stake
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Result, Runtime, reject_invalid
+from fogcompute_operator.controlling import Result, Runtime
 from fogcompute_operator.kube import (
     EDGEDEVICES,
     MIXNODES,
@@ -80,7 +80,9 @@ class StakeReconciler:
         try:
             stake = Stake.model_validate(body)
         except ValidationError as exc:
-            await self._reject(key, body, exc)
+            await self._runtime.reject_invalid(
+                STAKES, body, exc, condition_type="Bonded", extra={"phase": "Failed"}
+            )
             return Result()
         facts = self._facts(stake)
         if self._gateway.state == "NoDatabase":
@@ -230,20 +232,6 @@ class StakeReconciler:
                 return 0.0  # the status just got its complete time: look again to write it
             wait = min(wait, max((complete - facts.now).total_seconds(), 0.0))
         return wait
-
-    async def _reject(self, key: ObjectKey, body: dict[str, Any], exc: ValidationError) -> None:
-        rejection = reject_invalid(
-            body,
-            exc,
-            condition_type="Bonded",
-            condition_status="False",
-            extra={"phase": "Failed"},
-            now=self._runtime.clock(),
-        )
-        logger.error(f"invalid Stake: {rejection.message}", extra=_extra(key))
-        if rejection.changed:
-            written = await self._runtime.statuses.write(STAKES, body, rejection.status)
-            self._runtime.post_event(STAKES, written or body, rejection.event)
 
 
 def _extra(key: ObjectKey) -> dict[str, Any]:
