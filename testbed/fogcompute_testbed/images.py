@@ -4,7 +4,8 @@
 returns (``ctr images import``). Each image is one or two plain (uncompressed) tar layers:
 
 - pause: the ``pause`` program from ``hack/tools/pause``;
-- busybox: Debian's static busybox with its applet links;
+- busybox (``ghcr.io/fog-compute/busybox:1.35-debian``): Debian's static busybox with its
+  applet links;
 - operator and edge-agent: a Debian root filesystem made by ``mmdebstrap`` (python3 from
   Debian's packages) with the project's pinned dependencies installed by pip from wheels built on
   this host (the dependency layer), and the project's own wheel on top (the project layer).
@@ -35,6 +36,9 @@ from pathlib import Path
 
 from fogcompute_testbed.imagespecs import (
     BUSYBOX,
+    BUSYBOX_GROUP,
+    BUSYBOX_PASSWD,
+    BUSYBOX_VERSION,
     EDGE_AGENT,
     NONROOT_GROUP,
     NONROOT_PASSWD,
@@ -45,7 +49,14 @@ from fogcompute_testbed.imagespecs import (
 from fogcompute_testbed.processes import TestbedError
 from fogcompute_testbed.toolchain import repo_root
 
-__all__ = ["BASE_PACKAGES", "ImageArchive", "build_images", "images_cache", "write_oci_archive"]
+__all__ = [
+    "BASE_PACKAGES",
+    "ImageArchive",
+    "build_images",
+    "busybox_version_problem",
+    "images_cache",
+    "write_oci_archive",
+]
 
 SUITE = "bookworm"
 MIRROR = os.environ.get("FOG_DEBIAN_MIRROR", "http://deb.debian.org/debian")
@@ -207,7 +218,29 @@ def _pause_image(cache: Path, node_bin_dir: Path) -> ImageArchive:
     return archive
 
 
+def busybox_version_problem(package_version: str) -> str | None:
+    """Why Debian's ``busybox-static`` at ``package_version`` (``1:1.35.0-4+deb12u1``) cannot
+    be the image tagged ``BUSYBOX_VERSION``-debian, or None when it can."""
+    upstream = package_version.partition(":")[2] or package_version
+    if upstream.startswith(f"{BUSYBOX_VERSION}."):
+        return None
+    return (
+        f"the busybox image is {BUSYBOX.refs[0]} but this host's busybox-static is "
+        f"{package_version or 'not installed'}; install Debian bookworm's busybox-static "
+        "(hack/ensure-system.sh) or rename the image in fogcompute_testbed.imagespecs"
+    )
+
+
 def _busybox_binary() -> Path:
+    version = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Version}", "busybox-static"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    problem = busybox_version_problem(version)
+    if problem is not None:
+        raise TestbedError(problem)
     found = subprocess.run(
         ["dpkg", "-L", "busybox-static"], capture_output=True, text=True, check=False
     )
@@ -240,10 +273,8 @@ def _busybox_image(cache: Path) -> ImageArchive:
         link = work / "bin" / applet
         if applet != "busybox" and not link.exists():
             link.symlink_to("busybox")
-    (work / "etc" / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n"
-    )
-    (work / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
+    (work / "etc" / "passwd").write_text("".join(f"{line}\n" for line in BUSYBOX_PASSWD))
+    (work / "etc" / "group").write_text("".join(f"{line}\n" for line in BUSYBOX_GROUP))
     layer = cache / f"busybox-{key}.layer.tar"
     _tar_layer(work, layer, excludes=())
     archive = write_oci_archive(BUSYBOX, [layer], out)

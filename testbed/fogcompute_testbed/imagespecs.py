@@ -1,8 +1,8 @@
 """What each offline image of the test bed's real node is: names, user, entrypoint, environment.
 
-The operator and edge-agent specs mirror ``images/*.Dockerfile`` (the recipe for registries and
-hosts with Docker); ``dockerfile_runtime`` reads a Dockerfile's final stage so a test can check
-that both builds agree. Pure data and parsing; ``images`` does the building.
+The operator, edge-agent and busybox specs mirror ``images/*.Dockerfile`` (the recipes for
+registries and hosts with Docker); ``dockerfile_runtime`` reads a Dockerfile's final stage so a
+test can check that both builds agree. Pure data and parsing; ``images`` does the building.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from pathlib import Path
 
 __all__ = [
     "BUSYBOX",
+    "BUSYBOX_GROUP",
+    "BUSYBOX_PASSWD",
+    "BUSYBOX_VERSION",
     "EDGE_AGENT",
     "NONROOT_GROUP",
     "NONROOT_PASSWD",
@@ -99,15 +102,27 @@ EDGE_AGENT = ImageSpec(
     dockerfile="edge-agent.Dockerfile",
     extra="edge-agent",
 )
-# The samples name busybox:1.36; this one is Debian's busybox-static, imported under that name
-# because nothing can be pulled (the label says where it really comes from).
+# Debian bookworm's busybox-static (1.35), named for what it is: the samples and tests run it,
+# the offline build copies the host's package and refuses another upstream version, and
+# images/busybox.Dockerfile builds the same image from the same package for a registry.
+BUSYBOX_VERSION = "1.35"
+BUSYBOX_PASSWD = (
+    "root:x:0:0:root:/root:/bin/sh",
+    "nobody:x:65534:65534:nobody:/home:/bin/false",
+)
+BUSYBOX_GROUP = ("root:x:0:", "nogroup:x:65534:")
 BUSYBOX = ImageSpec(
     key="busybox",
-    refs=("docker.io/library/busybox:1.36", "docker.io/library/busybox:latest"),
+    refs=(f"ghcr.io/fog-compute/busybox:{BUSYBOX_VERSION}-debian",),
     user="0:0",
     entrypoint=(),
     cmd=("sh",),
-    labels=(("org.opencontainers.image.source", "debian:bookworm busybox-static"),),
+    dockerfile="busybox.Dockerfile",
+    labels=(
+        ("org.opencontainers.image.title", "busybox"),
+        ("org.opencontainers.image.version", f"{BUSYBOX_VERSION}-debian"),
+        ("org.opencontainers.image.source", "debian:bookworm busybox-static"),
+    ),
 )
 PAUSE = ImageSpec(
     key="pause",
@@ -129,6 +144,7 @@ class DockerfileRuntime:
     exposed_ports: tuple[str, ...] = ()
     pip_compile: bool = False
     accounts: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def _logical_lines(text: str) -> list[str]:
@@ -157,7 +173,8 @@ def _exec_form(value: str) -> tuple[str, ...]:
 
 
 def dockerfile_runtime(path: Path) -> DockerfileRuntime:
-    """Parse the last ``FROM`` stage of ``path``: USER, WORKDIR, ENTRYPOINT, CMD, ENV, EXPOSE."""
+    """Parse the last ``FROM`` stage of ``path``: USER, WORKDIR, ENTRYPOINT, CMD, ENV, LABEL,
+    EXPOSE."""
     stage: list[str] = []
     for line in _logical_lines(path.read_text()):
         if line.split(" ", 1)[0].upper() == "FROM":
@@ -167,6 +184,7 @@ def dockerfile_runtime(path: Path) -> DockerfileRuntime:
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
     env: dict[str, str] = {}
+    labels: dict[str, str] = {}
     ports: list[str] = []
     pip_compile = False
     accounts: list[str] = []
@@ -186,6 +204,10 @@ def dockerfile_runtime(path: Path) -> DockerfileRuntime:
                 for item in shlex.split(rest):
                     key, _, value = item.partition("=")
                     env[key] = value
+            case "LABEL":
+                for item in shlex.split(rest):
+                    key, _, value = item.partition("=")
+                    labels[key] = value
             case "EXPOSE":
                 ports += [p if "/" in p else f"{p}/tcp" for p in rest.split()]
             case "RUN":
@@ -200,4 +222,5 @@ def dockerfile_runtime(path: Path) -> DockerfileRuntime:
         exposed_ports=tuple(ports),
         pip_compile=pip_compile,
         accounts=tuple(accounts),
+        labels=labels,
     )

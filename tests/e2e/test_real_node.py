@@ -16,10 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fogcompute_testbed.controlplane import ControlPlane
+from fogcompute_testbed.imagespecs import BUSYBOX
 from fogcompute_testbed.nodeconfig import NODE_NAME
 from fogcompute_testbed.release import ChartRelease
 
 LABEL_FOGJOB = "fogcompute.io/fogjob"
+BUSYBOX_IMAGE = BUSYBOX.refs[0]  # Debian's busybox-static, imported offline
 
 
 def _fogjob(name: str, script: str, *, backoff_limit: int = 0) -> dict[str, Any]:
@@ -29,7 +31,7 @@ def _fogjob(name: str, script: str, *, backoff_limit: int = 0) -> dict[str, Any]
         "metadata": {"name": name},
         "spec": {
             "tier": "gold",
-            "container": {"image": "busybox:1.36", "command": ["sh", "-c"], "args": [script]},
+            "container": {"image": BUSYBOX_IMAGE, "command": ["sh", "-c"], "args": [script]},
             "resources": {"cpu": "50m", "memory": "32Mi"},
             "replicas": 1,
             "minAvailable": 1,
@@ -126,8 +128,11 @@ def test_a_fogjob_runs_busybox_for_real_and_succeeds(
     assert pod["spec"]["nodeName"] == NODE_NAME
     assert pod["status"]["phase"] == "Succeeded"
     assert pod["status"]["podIP"].startswith("10.244.")
+    (container,) = pod["status"]["containerStatuses"]
+    assert container["image"] == BUSYBOX_IMAGE
+    assert container["state"]["terminated"]["exitCode"] == 0
     logs = control_plane.kubectl("logs", "-n", namespace, pod["metadata"]["name"]).stdout
-    assert marker in logs
+    assert logs.split() == [marker, "from", pod["metadata"]["name"]]
 
 
 def test_a_failing_fogjob_is_retried_and_fails_with_the_exit_code(

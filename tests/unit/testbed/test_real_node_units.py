@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from fogcompute_testbed import nodehost
-from fogcompute_testbed.images import write_oci_archive
+from fogcompute_testbed.images import busybox_version_problem, write_oci_archive
 from fogcompute_testbed.imagespecs import (
     BUSYBOX,
+    BUSYBOX_GROUP,
+    BUSYBOX_PASSWD,
+    BUSYBOX_VERSION,
     EDGE_AGENT,
     NONROOT_GROUP,
     NONROOT_PASSWD,
@@ -144,12 +147,55 @@ def test_offline_images_agree_with_the_dockerfiles(spec: ImageSpec) -> None:
     assert int(gid) != 0
 
 
+def test_the_busybox_image_is_named_for_what_it_is_and_agrees_with_its_dockerfile() -> None:
+    (ref,) = BUSYBOX.refs
+    assert ref == f"ghcr.io/fog-compute/busybox:{BUSYBOX_VERSION}-debian"
+    assert "docker.io/library" not in ref  # not Docker Hub's busybox
+    assert BUSYBOX.dockerfile is not None
+    path = IMAGES / BUSYBOX.dockerfile
+    docker = dockerfile_runtime(path)
+    assert docker.user == BUSYBOX.user
+    assert docker.workdir == BUSYBOX.workdir
+    assert docker.entrypoint == BUSYBOX.entrypoint
+    assert docker.cmd == BUSYBOX.cmd
+    assert docker.env == dict(BUSYBOX.env)
+    assert docker.labels == dict(BUSYBOX.labels)
+    assert docker.labels["org.opencontainers.image.version"] == ref.rsplit(":", 1)[1]
+    text = path.read_text()
+    assert f"-t {ref} ." in text
+    # The same accounts, and the same upstream version refused otherwise.
+    assert "printf '" + "\\n".join(BUSYBOX_PASSWD) + "\\n'" in text
+    assert "printf '" + "\\n".join(BUSYBOX_GROUP) + "\\n'" in text
+    assert f'"^BusyBox v{BUSYBOX_VERSION.replace(".", chr(92) + ".")}\\."' in text
+
+
+@pytest.mark.parametrize(
+    ("package_version", "fits"),
+    [
+        ("1:1.35.0-4+deb12u1+b1", True),
+        ("1.35.0-4", True),
+        ("1:1.36.1-9", False),
+        ("1:1.3.5-1", False),
+        ("", False),
+    ],
+)
+def test_the_busybox_build_refuses_another_upstream_version(
+    package_version: str, fits: bool
+) -> None:
+    problem = busybox_version_problem(package_version)
+    assert (problem is None) is fits
+    if problem is not None:
+        assert BUSYBOX.refs[0] in problem
+        assert "busybox-static" in problem
+        assert "\n" not in problem
+
+
 def test_the_dockerfile_parser_reads_only_the_final_stage(tmp_path: Path) -> None:
     dockerfile = tmp_path / "x.Dockerfile"
     dockerfile.write_text(
         'FROM a AS build\nUSER 1\nENTRYPOINT ["wrong"]\n'
         'FROM b\n# comment\nENV A=1 \\\n    B=two\nUSER 7:7\nENTRYPOINT ["x", "y"]\n'
-        "CMD run --flag\nEXPOSE 80 90/udp\n"
+        'CMD run --flag\nEXPOSE 80 90/udp\nLABEL a.b=c d="e f"\n'
     )
     parsed = dockerfile_runtime(dockerfile)
     assert parsed.user == "7:7"
@@ -157,6 +203,7 @@ def test_the_dockerfile_parser_reads_only_the_final_stage(tmp_path: Path) -> Non
     assert parsed.cmd == ("/bin/sh", "-c", "run --flag")
     assert parsed.env == {"A": "1", "B": "two"}
     assert parsed.exposed_ports == ("80/tcp", "90/udp")
+    assert parsed.labels == {"a.b": "c", "d": "e f"}
 
 
 def test_oci_archive_is_consistent_and_names_every_ref(tmp_path: Path) -> None:
