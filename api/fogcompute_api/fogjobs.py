@@ -33,6 +33,7 @@ __all__ = [
     "ContainerSpec",
     "EnvVar",
     "Exclusion",
+    "ExitCode",
     "FogJob",
     "FogJobPhase",
     "FogJobSpec",
@@ -48,6 +49,8 @@ FogJobPhase = Literal["Pending", "Queued", "Scheduled", "Running", "Succeeded", 
 MAX_REPLICAS = 16
 
 Arg = Annotated[str, Field(max_length=4096)]
+# A container's exit code as the kubelet reports it (int32; 128 + n after signal n).
+ExitCode = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
 def _immutable(path: str, fix: str = "delete the FogJob and create a new one") -> dict[str, Any]:
@@ -283,6 +286,12 @@ class Attempt(ApiModel):
     nodes: tuple[ObjectName, ...] = Field(default=(), max_length=MAX_REPLICAS)
     start_time: Timestamp | None = None
     end_time: Timestamp | None = None
+    exit_code: ExitCode | None = Field(
+        default=None,
+        description="Exit code of the container that ended the attempt, as its pod reports it "
+        "(state.terminated.exitCode): the failed pod's when it Failed, 0 when it Succeeded; "
+        "absent when no container exit ended it (still running, a deadline, a pod deleted).",
+    )
 
 
 class Exclusion(ApiModel):
@@ -319,6 +328,10 @@ class FogJobStatus(ApiModel):
     start_time: Timestamp | None = None
     completion_time: Timestamp | None = None
     next_retry_time: Timestamp | None = None
+    last_exit_code: ExitCode | None = Field(
+        default=None,
+        description="exitCode of the newest attempt that recorded one (printer column).",
+    )
 
 
 class FogJob(ApiModel):

@@ -111,6 +111,13 @@ RESOURCES: tuple[ResourceKind, ...] = (
             PrinterColumn("Nodes", ".status.nodesText"),
             PrinterColumn("Ready", ".status.readyText", description="Ready/replicas"),
             PrinterColumn("Reason", ".status.pendingReason", priority=1),
+            PrinterColumn(
+                "Exit Code",
+                ".status.lastExitCode",
+                "integer",
+                description="Exit code of the container that ended the newest attempt",
+                priority=1,
+            ),
             AGE,
         ),
     ),

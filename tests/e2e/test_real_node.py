@@ -2,9 +2,10 @@
 
 The operator is the chart's Deployment on ``host-0`` (offline image, ServiceAccount, RBAC,
 probes, read-only root); FogJobs select ``host-0`` so their busybox pods run under containerd
-and runc. Scenarios: success with ``kubectl logs`` showing the output; exit 3 retried per
-``backoffLimit`` and failed with the exit code in the status; the operator SIGKILLed mid-job and
-restarted by the kubelet with the job finishing on one pod; ``helm uninstall`` keeping the CRDs.
+and runc. Scenarios: success with ``kubectl logs`` showing the output; exit 1 retried per
+``backoffLimit`` and failed with the exit code in the status (``attempts[].exitCode``,
+``lastExitCode``, the wide printer column); the operator SIGKILLed mid-job and restarted by
+the kubelet with the job finishing on one pod; ``helm uninstall`` keeping the CRDs.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def test_a_fogjob_runs_busybox_for_real_and_succeeds(
 def test_a_failing_fogjob_is_retried_and_fails_with_the_exit_code(
     control_plane: ControlPlane, release: ChartRelease, namespace: str
 ) -> None:
-    job = _fogjob("broken", "echo failing; exit 3", backoff_limit=1)
+    job = _fogjob("broken", "echo failing; exit 1", backoff_limit=1)
     control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
     _wait_phase(control_plane, namespace, "broken", "Failed")
     status = _get(control_plane, "fogjob", "broken", "-n", namespace)["status"]
@@ -147,10 +148,17 @@ def test_a_failing_fogjob_is_retried_and_fails_with_the_exit_code(
     assert len(pods) == 2
     for pod in pods:
         (container,) = pod["status"]["containerStatuses"]
-        assert container["state"]["terminated"]["exitCode"] == 3
+        assert container["state"]["terminated"]["exitCode"] == 1
+        logs = control_plane.kubectl("logs", "-n", namespace, pod["metadata"]["name"]).stdout
+        assert logs.split() == ["failing"]
+    # The exit code is structured status, not only words in a message.
     failed = [a for a in status["attempts"] if a["outcome"] == "Failed"]
-    assert len(failed) == 2
-    assert all("exited with code 3" in a["message"] for a in failed), failed
+    assert [a["exitCode"] for a in failed] == [1, 1], failed
+    assert status["lastExitCode"] == 1
+    assert all("exited with code 1" in a["message"] for a in failed), failed
+    wide = control_plane.kubectl("get", "fogjob", "broken", "-n", namespace, "-o", "wide").stdout
+    header, row = wide.splitlines()
+    assert row[header.index("EXIT CODE") :].split()[0] == "1", wide  # columns are aligned
 
 
 def test_the_kubelet_restarts_a_killed_operator_and_the_job_finishes_on_one_pod(

@@ -164,6 +164,7 @@ def _succeeded(draft: Draft, verdict: Verdict) -> None:
     spec = draft.job.spec
     message = f"{verdict.succeeded}/{spec.replicas} replicas succeeded"
     draft.replace_last_attempt(outcome="Succeeded", reason="Completed", end_time=draft.now)
+    _record_exit_code(draft, verdict)
     draft.update(
         phase="Succeeded",
         completion_time=draft.now,
@@ -182,6 +183,7 @@ def _ended(draft: Draft, verdict: Verdict, settings: TrackingSettings) -> None:
     draft.replace_last_attempt(
         outcome=verdict.kind, reason=verdict.reason, message=verdict.message, end_time=draft.now
     )
+    _record_exit_code(draft, verdict)
     draft.delete_live_pods(attempt=last.number)
     replicas = draft.job.spec.replicas
     draft.update(ready_replicas=0, ready_text=f"0/{replicas}")
@@ -191,6 +193,13 @@ def _ended(draft: Draft, verdict: Verdict, settings: TrackingSettings) -> None:
         _failed_attempt(draft, last.number, verdict, settings)
     else:
         _evicted_attempt(draft, last.number, verdict)
+
+
+def _record_exit_code(draft: Draft, verdict: Verdict) -> None:
+    """The ending attempt's container exit code, on the attempt and as ``lastExitCode``."""
+    if verdict.exit_code is not None:
+        draft.replace_last_attempt(exit_code=verdict.exit_code)
+        draft.update(last_exit_code=verdict.exit_code)
 
 
 def _failed_attempt(

@@ -9,6 +9,9 @@ which ``minAvailable`` must succeed (``tolerance = replicas - minAvailable`` may
   for instance by the Eviction API, and counts as evicted);
 - else every pod has ended and at least ``minAvailable`` succeeded: Succeeded;
 - else it is still running, with its ready count.
+
+An ending carries the exit code of the pod it names (the first failed or evicted pod; for a
+success, the first succeeded pod that reports one), or None when that pod reports none.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Verdict:
     succeeded: int = 0
     reason: str = ""
     message: str = ""
+    exit_code: int | None = None
 
 
 def _reason_of(pod: PodView, fallback: str) -> str:
@@ -56,20 +60,28 @@ def judge(pods: Sequence[PodView], *, attempt: int, replicas: int, min_available
     if len(failed) > tolerance:
         pod = failed[0]
         return Verdict(
-            "Failed", reason=_reason_of(pod, "PodFailed"), message=_explain(pod, "failed")
+            "Failed",
+            reason=_reason_of(pod, "PodFailed"),
+            message=_explain(pod, "failed"),
+            exit_code=pod.exit_code,
         )
     if len(failed) + len(evicted) + len(missing) > tolerance:
         if evicted:
             pod = evicted[0]
             return Verdict(
-                "Evicted", reason=_reason_of(pod, "Evicted"), message=_explain(pod, "was evicted")
+                "Evicted",
+                reason=_reason_of(pod, "Evicted"),
+                message=_explain(pod, "was evicted"),
+                exit_code=pod.exit_code,
             )
         message = f"pod of replica {missing[0]} of attempt {attempt} was deleted"
         return Verdict("Evicted", reason="PodDeleted", message=message)
-    succeeded = sum(1 for p in mine.values() if p.phase == "Succeeded")
+    done = [p for p in mine.values() if p.phase == "Succeeded"]
+    succeeded = len(done)
     alive = [p for p in mine.values() if not p.terminal and not p.lost]
     if not alive and succeeded >= min_available:
-        return Verdict("Succeeded", succeeded=succeeded)
+        codes = [p.exit_code for p in done if p.exit_code is not None]
+        return Verdict("Succeeded", succeeded=succeeded, exit_code=codes[0] if codes else None)
     return Verdict(
         "Running",
         ready=sum(1 for p in alive if p.ready),

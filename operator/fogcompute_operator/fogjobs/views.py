@@ -10,6 +10,8 @@ A pod counts as evicted (re-placed without counting against ``backoffLimit``) wh
 - it carries the condition ``DisruptionTarget=True`` (the Eviction API, taint eviction,
   preemption); or
 - it is being deleted while still running (someone evicted or deleted it).
+
+Its ``exit_code`` is the container's ``state.terminated.exitCode`` (the first non-zero one).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from fogcompute_api.meta import LABEL_ATTEMPT, LABEL_REPLICA
 from fogcompute_operator.fogjobs.pods import ANNOTATION_PLACEMENT
 
 PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
+_INT32: Final = (-(2**31), 2**31 - 1)
 EVICTION_REASONS: Final = frozenset({"Evicted", "Preempted", "Terminated", "NodeShutdown"})
 _PHASES: Final[dict[str, PodPhase]] = {
     "Pending": "Pending",
@@ -47,6 +50,7 @@ class PodView:
     reason: str = ""
     message: str = ""
     placement_json: str | None = None
+    exit_code: int | None = None
 
     @property
     def terminal(self) -> bool:
@@ -83,6 +87,19 @@ def _terminated_reason(status: Mapping[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
+def exit_code_of(status: Mapping[str, Any]) -> int | None:
+    """The pod's container exit code (``containerStatuses[].state.terminated.exitCode``): the
+    first non-zero one, else 0 when a container ended cleanly; None when none has ended or the
+    kubelet reported no int32 (a reading not taken is left out, never invented)."""
+    codes = []
+    for container in status.get("containerStatuses") or ():
+        terminated = (container.get("state") or {}).get("terminated") or {}
+        code = terminated.get("exitCode")
+        if isinstance(code, int) and not isinstance(code, bool) and _INT32[0] <= code <= _INT32[1]:
+            codes.append(code)
+    return next((c for c in codes if c != 0), codes[0] if codes else None)
+
+
 def parse_pod(body: Mapping[str, Any]) -> PodView | None:
     """The view of a pod, or None when it lacks the attempt/replica labels we put on ours."""
     metadata = body.get("metadata") or {}
@@ -117,6 +134,7 @@ def parse_pod(body: Mapping[str, Any]) -> PodView | None:
         reason=reason,
         message=message,
         placement_json=(metadata.get("annotations") or {}).get(ANNOTATION_PLACEMENT),
+        exit_code=exit_code_of(status),
     )
 
 
