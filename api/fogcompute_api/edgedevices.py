@@ -37,9 +37,15 @@ __all__ = [
     "PowerSource",
     "ReportingSettings",
     "ThermalReading",
+    "UnknownReading",
+    "UnknownReadingReason",
 ]
 
 PowerSource = Literal["AC", "Battery", "Unknown"]
+UnknownReadingReason = Literal["Absent", "Unreadable", "Malformed", "Pending"]
+"""Why the agent could not take a reading: the hardware is not there, its file could not be
+read, the content made no sense, or the reading needs a second sample first."""
+UNKNOWN_READINGS_MAX = 16
 
 
 class HarvestPolicy(ApiModel):
@@ -103,6 +109,11 @@ class BleSettings(ApiModel):
     """The BLE bridge: passive scans and peripheral expiry."""
 
     enabled: bool = False
+    show_addresses: bool = Field(
+        default=False,
+        description="List peripherals' real addresses; by default each is a keyed hash "
+        "(HMAC-SHA256 under a per-node key, written like a MAC), stable on one node.",
+    )
     scan_interval_seconds: int = Field(default=30, ge=5, le=3600)
     expire_after_missed_scans: int = Field(default=3, ge=1, le=100)
 
@@ -166,6 +177,22 @@ class BlePeripheral(ApiModel):
     missed_scans: int = Field(default=0, ge=0, le=100)
 
 
+class UnknownReading(ApiModel):
+    """One reading the agent could not take, and why (never replaced by an invented value)."""
+
+    reading: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=32,
+            pattern=r"^[a-z][A-Za-z0-9]*$",
+            description="Which reading: cpu, load, memory, power, battery, temperature, ...",
+        ),
+    ]
+    reason: UnknownReadingReason
+    message: Annotated[str, Field(max_length=256)] = ""
+
+
 class EdgeDeviceStatus(ApiModel):
     """The agent's latest readings and the harvest decision taken from them."""
 
@@ -179,6 +206,24 @@ class EdgeDeviceStatus(ApiModel):
     )
     harvest_message: Annotated[str, Field(max_length=1024)] | None = None
     harvestable_since: Timestamp | None = None
+    harvest_cpu_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        description="CPU seconds used by this node's harvest pods since the agent's state began: "
+        "a monotonic counter with Prometheus-counter semantics (the sum of each pod's cgroup "
+        "cpu.stat usage_usec growth, tracked per pod so pods coming and going never lower it, "
+        "kept across agent restarts in its state directory). A decrease means a reset (a new "
+        "state directory): count from the new value.",
+    )
+    unknown_readings: tuple[UnknownReading, ...] = Field(
+        default=(),
+        max_length=UNKNOWN_READINGS_MAX,
+        description="Readings the agent could not take this round, each with why.",
+        json_schema_extra={
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["reading"],
+        },
+    )
     latency_ms: float | None = Field(
         default=None, ge=0, description="Estimated latency to the core."
     )

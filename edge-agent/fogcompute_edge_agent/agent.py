@@ -154,6 +154,8 @@ class Agent:
         if self.latest is None:
             return None
         readings, decision = self.latest
+        # Saved before it is reported, so a restarted agent never reports less than it did.
+        self.prober.harvest_cpu.checkpoint()
         ble = self.ble.peripherals() if self.ble is not None else None
         return build_status(
             readings=readings,

@@ -25,6 +25,7 @@ from fogcompute_edge_agent.mixing import host_from_environ
 from fogcompute_edge_agent.observing import AgentMetrics, configure_logging
 from fogcompute_edge_agent.observing.serving import start_server
 from fogcompute_edge_agent.probing import HostRoot, ProbeErrors, Prober
+from fogcompute_edge_agent.probing.harvestcpu import STATE_FILE, HarvestCpuCounter
 from fogcompute_edge_agent.probing.logind import LogindIdle
 from fogcompute_edge_agent.reporting import CredentialsError, KubeApi, from_kubeconfig, in_cluster
 from fogcompute_edge_agent.revoking import HARVEST_SELECTOR, Revoker
@@ -77,11 +78,6 @@ def _parser() -> argparse.ArgumentParser:
         help="port of /metrics, /healthz and /readyz; 0 turns them off",
     )
     p.add_argument("--ble-backend", choices=("none", "bleak"), default=_env("BLE_BACKEND", "none"))
-    p.add_argument(
-        "--ble-show-addresses",
-        action="store_true",
-        default=_env("BLE_SHOW_ADDRESSES", "") == "true",
-    )
     p.add_argument("--evict-selector", default=_env("EVICT_SELECTOR", HARVEST_SELECTOR))
     p.add_argument(
         "--logind",
@@ -115,7 +111,6 @@ def parse_settings(argv: list[str] | None = None) -> AgentSettings:
         metrics_host=args.metrics_host,
         metrics_port=args.metrics_port,
         ble_backend=args.ble_backend,
-        ble_show_addresses=args.ble_show_addresses,
         evict_selector=args.evict_selector,
         log_level=args.log_level,
         logind=args.logind,
@@ -167,6 +162,7 @@ async def run(settings: AgentSettings) -> int:
         prober=Prober(
             host=HostRoot(root=settings.host_root, errors=errors),
             idle_source=logind.reading if logind is not None else None,
+            harvest_cpu=HarvestCpuCounter.load(settings.state_dir / STATE_FILE),
         ),
         metrics=metrics,
         version=_version(),

@@ -62,6 +62,8 @@ class DeviceReadings:
     user_idle_seconds: Reading[int]
     foreign_cpu_percent: Reading[float]
     gpus: Reading[int]
+    harvest_cpu_seconds: float | None = None
+    """The harvest CPU counter's total (``probing.harvestcpu``); None where nothing counts it."""
 
     def unknowns(self) -> dict[str, Unknown]:
         """Every unknown reading by name, for the status message and the logs."""

@@ -28,7 +28,6 @@ class AgentSettings:
     metrics_host: str = "0.0.0.0"  # noqa: S104 - the pod's metrics port, scraped by Prometheus
     metrics_port: int = 9102
     ble_backend: BleBackendName = "none"
-    ble_show_addresses: bool = False
     evict_selector: str | None = None
     logind: bool = False
     """Read idle time from logind over the host's system D-Bus (``probing.logind``)."""

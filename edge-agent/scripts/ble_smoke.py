@@ -39,11 +39,11 @@ async def smoke(args: argparse.Namespace) -> int:
     spool = Path(args.spool) if args.spool else state / "spool"
     bridge = BleBridge(
         backend=BleakBackend(adapter=args.adapter, passive=not args.active),
-        table=PeripheralTable(key=address_key(state), show_addresses=args.show_addresses),
+        table=PeripheralTable(key=address_key(state)),
         queue=MessageQueue(state / "queue.sqlite3"),
         forwarder=SpoolDirectory(spool),
         metrics=AgentMetrics(),
-        settings=lambda: BleSettings(enabled=True),
+        settings=lambda: BleSettings(enabled=True, show_addresses=args.show_addresses),
     )
     heard = 0
     for cycle in range(args.cycles):

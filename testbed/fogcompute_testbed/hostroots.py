@@ -3,9 +3,9 @@
 The test bed gives each edge agent one of these instead of the real host (``agents``), and the
 agent's unit tests build their cases with it (laptop on battery, server without battery, no
 thermal zones, garbage in files). A test changes the machine by calling a method: unplug AC,
-heat up, user returns. ``tick`` advances /proc/stat's counters as a running machine would, at
-the configured foreign load. Every write is atomic (temporary file, then rename), so a probing
-agent never reads half a file.
+heat up, user returns, a harvest pod's cgroup uses CPU. ``tick`` advances /proc/stat's counters
+as a running machine would, at the configured foreign load. Every write is atomic (temporary
+file, then rename), so a probing agent never reads half a file.
 """
 
 from __future__ import annotations
@@ -103,6 +103,27 @@ class FixtureHost:
 
     def add_gpu(self, index: int = 0) -> None:
         _write(self.root / f"sys/class/drm/card{index}/device/class", "0x030000\n")
+
+    def set_pod_cpu(self, uid: str, seconds: float, *, qos: str = "besteffort") -> None:
+        """Pod ``uid``'s cgroup (kubelet's systemd layout) has used ``seconds`` of CPU."""
+        under = uid.replace("-", "_")
+        slice_dir = (
+            f"sys/fs/cgroup/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{under}.slice"
+        )
+        usec = int(seconds * 1_000_000)
+        _write(
+            self.root / slice_dir / "cpu.stat",
+            f"usage_usec {usec}\nuser_usec {usec}\nsystem_usec 0\n",
+        )
+
+    def remove_pod(self, uid: str, *, qos: str = "besteffort") -> None:
+        """The pod ended: the kubelet removed its cgroup."""
+        under = uid.replace("-", "_")
+        slice_dir = (
+            f"sys/fs/cgroup/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{under}.slice"
+        )
+        (self.root / slice_dir / "cpu.stat").unlink(missing_ok=True)
+        (self.root / slice_dir).rmdir()
 
     def write(self, rel: str, text: str) -> None:
         """Put arbitrary content (garbage, for instance) into a file."""

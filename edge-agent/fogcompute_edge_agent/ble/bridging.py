@@ -46,7 +46,7 @@ class BleBridge:
     clock: Callable[[], float] = time.time
 
     def peripherals(self) -> Sequence[dict[str, Any]]:
-        return self.table.status(rfc3339=rfc3339)
+        return self.table.status(rfc3339=rfc3339, show_addresses=self.settings().show_addresses)
 
     async def run(self) -> None:
         while True:
@@ -78,9 +78,7 @@ class BleBridge:
         self.forward()
 
     async def _store(self, address: str, message: Message) -> bool:
-        source = (
-            address if self.table.show_addresses else hashed_address(address, key=self.table.key)
-        )
+        source = self.table.shown(address, show_addresses=self.settings().show_addresses)
         stored = self.queue.put(source=source, body=message.body, now=self.clock())
         self.metrics.ble_messages.labels(outcome="stored" if stored else "dropped").inc()
         return stored

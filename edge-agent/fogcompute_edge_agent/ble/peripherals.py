@@ -5,7 +5,8 @@ RSSI and time; one not heard gains a missed scan and is dropped after ``expire_a
 The table keeps at most ``limit`` entries (the status allows 64): when full, the weakest signal
 goes first, counted. Addresses are shown as a keyed hash (HMAC-SHA256 under a per-node secret,
 first 6 bytes written like a MAC address, so the status model's pattern holds) unless the admin
-asked for real addresses: a passer-by's phone is not published to everyone who can read the API.
+asked for real addresses (``spec.ble.showAddresses``, passed to ``status`` each time, so a change
+applies at the next report): a passer-by's phone is not published to everyone who can read the API.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ def hashed_address(address: str, *, key: bytes) -> str:
 
 @dataclass
 class _Entry:
-    shown: str
     name: str | None
     rssi: int | None
     speaks_platform: bool
@@ -41,7 +41,6 @@ class PeripheralTable:
     key: bytes
     expire_after: int = 3
     limit: int = 64
-    show_addresses: bool = False
     dropped: int = 0
     _entries: dict[str, _Entry] = field(default_factory=dict)
 
@@ -55,7 +54,6 @@ class PeripheralTable:
         for address, ad in heard.items():
             old = self._entries.get(address)
             self._entries[address] = _Entry(
-                shown=address if self.show_addresses else hashed_address(address, key=self.key),
                 name=ad.name or (old.name if old else None),
                 rssi=ad.rssi if ad.rssi is None or -127 <= ad.rssi <= 20 else None,
                 speaks_platform=ad.speaks_platform,
@@ -74,11 +72,16 @@ class PeripheralTable:
         """Real addresses of peripherals offering the platform service and heard last scan."""
         return [a for a, e in self._entries.items() if e.speaks_platform and e.missed == 0]
 
-    def status(self, *, rfc3339: Any) -> list[dict[str, Any]]:
+    def shown(self, address: str, *, show_addresses: bool) -> str:
+        """The address as published: real only when the admin asked for it."""
+        return address.upper() if show_addresses else hashed_address(address, key=self.key)
+
+    def status(self, *, rfc3339: Any, show_addresses: bool = False) -> list[dict[str, Any]]:
         rows = []
-        for entry in sorted(self._entries.values(), key=lambda e: e.shown):
+        shown = {a: self.shown(a, show_addresses=show_addresses) for a in self._entries}
+        for address, entry in sorted(self._entries.items(), key=lambda item: shown[item[0]]):
             row: dict[str, Any] = {
-                "address": entry.shown,
+                "address": shown[address],
                 "speaksPlatform": entry.speaks_platform,
                 "lastSeen": rfc3339(entry.last_seen),
                 "missedScans": entry.missed,

@@ -47,9 +47,7 @@ def bleak_bridge(
     )
     return BleBridge(
         backend=BleakBackend(),
-        table=PeripheralTable(
-            key=address_key(settings.state_dir), show_addresses=settings.ble_show_addresses
-        ),
+        table=PeripheralTable(key=address_key(settings.state_dir)),
         queue=queue,
         forwarder=SpoolDirectory(settings.spool_dir),
         metrics=metrics,

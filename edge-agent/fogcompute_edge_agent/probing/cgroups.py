@@ -1,6 +1,7 @@
 """CPU time of the agent's harvest pods, read from their cgroups (cgroup v2 ``cpu.stat``).
 
-Feeds ``cpu.CpuSampler`` so that harvest work does not count as the owner's (foreign) load.
+Feeds ``harvestcpu.HarvestCpuCounter`` (``status.harvestCpuSeconds``) and, through it,
+``cpu.CpuSampler``, so that harvest work does not count as the owner's (foreign) load.
 The kubelet names pod cgroups by pod UID in one of two layouts: systemd
 (``kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod<uid_>.slice``) or cgroupfs
 (``kubepods/besteffort/pod<uid>``). A pod whose cgroup is not found is simply not subtracted
@@ -10,7 +11,7 @@ The kubelet names pod cgroups by pod UID in one of two layouts: systemd
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fogcompute_edge_agent.probing.hostfs import HostRoot
 
@@ -38,23 +39,26 @@ def pod_cgroup_candidates(uid: str) -> list[str]:
 
 @dataclass(frozen=True)
 class HarvestUsage:
-    """Summed ``usage_usec`` of the harvest pods found, and how many were not found."""
+    """Summed ``usage_usec`` of the harvest pods found, each pod's, and how many were not found."""
 
     usec: int
     found: int
     missing: int
+    per_pod: dict[str, int] = field(default_factory=dict)
 
 
 def harvest_cpu_usec(host: HostRoot, uids: Iterable[str]) -> HarvestUsage:
-    total = found = missing = 0
+    per_pod: dict[str, int] = {}
+    missing = 0
     for uid in uids:
         usec = _usage_of(host, uid)
         if usec is None:
             missing += 1
         else:
-            total += usec
-            found += 1
-    return HarvestUsage(usec=total, found=found, missing=missing)
+            per_pod[uid] = usec
+    return HarvestUsage(
+        usec=sum(per_pod.values()), found=len(per_pod), missing=missing, per_pod=per_pod
+    )
 
 
 def _usage_of(host: HostRoot, uid: str) -> int | None:

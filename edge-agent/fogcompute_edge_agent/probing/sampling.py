@@ -1,9 +1,10 @@
 """One probing round: every probe run once against the host root, giving a ``DeviceReadings``.
 
 Top of the probing package, called by the agent's loop about once a second. It owns the only
-state the probes need (the previous CPU sample) and takes the harvest pods' UIDs from the caller
-so foreign CPU use can exclude them. Any unexpected exception of one probe becomes one counted
-error and an unknown reading, never a crash of the round.
+state the probes need (the previous CPU sample, the harvest CPU counter) and takes the harvest
+pods' UIDs from the caller so foreign CPU use can exclude them and their CPU time is counted.
+Any unexpected exception of one probe becomes one counted error and an unknown reading, never a
+crash of the round.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TypeVar
 from fogcompute_edge_agent.probing.cgroups import harvest_cpu_usec
 from fogcompute_edge_agent.probing.cpu import CpuSampler, read_load
 from fogcompute_edge_agent.probing.gpus import read_gpus
+from fogcompute_edge_agent.probing.harvestcpu import HarvestCpuCounter
 from fogcompute_edge_agent.probing.hostfs import HostRoot
 from fogcompute_edge_agent.probing.idleness import read_idle_from_devices
 from fogcompute_edge_agent.probing.memory import read_memory
@@ -37,12 +39,15 @@ class Prober:
     host: HostRoot
     clock: Callable[[], float] = time.time
     idle_source: IdleSource | None = None
+    harvest_cpu: HarvestCpuCounter = field(default_factory=HarvestCpuCounter)
     _cpu: CpuSampler = field(default_factory=CpuSampler)
 
     def round(self, *, harvest_pod_uids: Iterable[str] = ()) -> DeviceReadings:
         now = self.clock()
         usage = self._guard("cgroup", lambda: harvest_cpu_usec(self.host, harvest_pod_uids))
-        harvest_usec = usage.usec if not isinstance(usage, Unknown) else 0
+        if not isinstance(usage, Unknown):
+            self.harvest_cpu.observe(usage.per_pod, now=now)
+        harvest_usec = self.harvest_cpu.growth_usec
         cpu = self._guard("cpu", lambda: self._cpu.sample(self.host, harvest_usec=harvest_usec))
         count, foreign = cpu if not isinstance(cpu, Unknown) else (cpu, cpu)
         memory = self._guard("memory", lambda: read_memory(self.host))
@@ -63,6 +68,7 @@ class Prober:
             user_idle_seconds=self._flat("idle", lambda: self._idle(now)),
             foreign_cpu_percent=foreign,
             gpus=self._flat("gpu", lambda: read_gpus(self.host)),
+            harvest_cpu_seconds=self.harvest_cpu.seconds,
         )
 
     def _idle(self, now: float) -> Reading[int]:

@@ -1,9 +1,11 @@
 """The EdgeDevice status the agent applies: a pure builder from readings and the gate's decision.
 
-Last pure step before ``reporter`` sends it. Unknown readings are left out of the status (the
-model's "unknown"), and listed with why at the end of ``harvestMessage`` so that a person reading
-``kubectl describe`` sees what the agent could not measure. Field names and bounds follow
-``fogcompute_api.edgedevices.EdgeDeviceStatus``; a unit test validates the output against it.
+Last pure step before ``reporter`` sends it. Unknown readings are left out of their fields (the
+model's "unknown") and listed in ``unknownReadings``, one entry per reading with the reason and
+why, so that a person or a program reading the EdgeDevice sees what the agent could not measure.
+An entry disappears when the reading comes back (server-side apply drops what is no longer sent).
+Field names and bounds follow ``fogcompute_api.edgedevices.EdgeDeviceStatus``; a unit test
+validates the output against it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any, Final
 from fogcompute_edge_agent.harvesting import GateDecision
 from fogcompute_edge_agent.readings import DeviceReadings, Unknown, known
 
-__all__ = ["build_status", "rfc3339"]
+__all__ = ["build_status", "rfc3339", "unknown_readings"]
 
 MESSAGE_MAX: Final = 1024
+UNKNOWN_MESSAGE_MAX: Final = 256
+UNKNOWN_READINGS_MAX: Final = 16
 
 
 def rfc3339(seconds: float) -> str:
@@ -63,7 +67,9 @@ def build_status(
         ),
         "harvestable": decision.harvestable,
         "harvestReason": decision.reason,
-        "harvestMessage": _message(decision.message, readings),
+        "harvestMessage": _bounded(decision.message, MESSAGE_MAX),
+        "harvestCpuSeconds": readings.harvest_cpu_seconds,
+        "unknownReadings": unknown_readings(readings) or None,
         "lastReportTime": rfc3339(now),
         "agentVersion": version[:64],
     }
@@ -71,14 +77,20 @@ def build_status(
         status["harvestableSince"] = rfc3339(decision.since)
     if peripherals is not None:
         status["blePeripherals"] = list(peripherals)
-    return {k: v for k, v in status.items() if v != {}}
+    return {k: v for k, v in status.items() if v != {} and v is not None}
 
 
-def _message(message: str, readings: DeviceReadings) -> str:
-    unknowns = readings.unknowns()
-    if unknowns:
-        listed = ", ".join(f"{name} ({u.why})" for name, u in unknowns.items())
-        message = f"{message}; unknown readings: {listed}"
-    if len(message) > MESSAGE_MAX:
-        message = message[: MESSAGE_MAX - 3] + "..."
-    return message
+def unknown_readings(readings: DeviceReadings) -> list[dict[str, str]]:
+    """``status.unknownReadings``: each reading the agent could not take, with why (bounded)."""
+    return [
+        {
+            "reading": name,
+            "reason": unknown.kind.capitalize(),
+            "message": _bounded(unknown.why, UNKNOWN_MESSAGE_MAX),
+        }
+        for name, unknown in list(readings.unknowns().items())[:UNKNOWN_READINGS_MAX]
+    ]
+
+
+def _bounded(message: str, limit: int) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."

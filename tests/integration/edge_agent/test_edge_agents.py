@@ -66,7 +66,10 @@ def test_readings_reach_status(control_plane: ControlPlane, edge_agents: EdgeAge
         control_plane, "edge-1", "a server's readings", lambda s: "lastReportTime" in s
     )
     assert server["power"] == {"source": "Unknown"}  # no battery, no mains sensor: not invented
-    assert "battery (no system battery" in server["harvestMessage"]
+    unknown = {u["reading"]: u for u in server["unknownReadings"]}
+    assert unknown["battery"]["reason"] == "Absent"
+    assert unknown["battery"]["message"].startswith("no system battery")
+    assert "unknown readings" not in server["harvestMessage"]
     managers = {m["manager"] for m in device(control_plane, "edge-0")["metadata"]["managedFields"]}
     assert "fog-edge-agent" in managers
 

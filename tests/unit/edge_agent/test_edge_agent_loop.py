@@ -10,6 +10,7 @@ from typing import Any
 from fogcompute_edge_agent.agent import Agent
 from fogcompute_edge_agent.observing import AgentMetrics
 from fogcompute_edge_agent.probing import HostRoot, ProbeErrors, Prober
+from fogcompute_edge_agent.probing.harvestcpu import STATE_FILE, HarvestCpuCounter
 from fogcompute_edge_agent.reporting import ApiError
 from fogcompute_testbed.hostroots import FixtureHost
 
@@ -132,3 +133,25 @@ async def test_run_reports_and_stops_cleanly(tmp_path: Path) -> None:
     await asyncio.wait_for(task, 5)
     assert api.applied
     assert api.applied[0]["harvestable"] is False  # a new gate waits the resume delay
+
+
+async def test_harvest_cpu_is_saved_before_the_report_that_carries_it(tmp_path: Path) -> None:
+    api = FakeApi()
+    host = FixtureHost(tmp_path / "host").server()
+    state = tmp_path / "state" / STATE_FILE
+    agent = Agent(
+        node="edge-0",
+        api=api,
+        prober=Prober(
+            host=HostRoot(root=host.root, errors=ProbeErrors()),
+            harvest_cpu=HarvestCpuCounter.load(state),
+        ),
+        metrics=AgentMetrics(),
+        version="test",
+    )
+    await agent._refresh_pods()  # learns the harvest pods' UIDs (u0, u1) from the API
+    host.set_pod_cpu("u0", 7.25)
+    agent.step()
+    assert await agent.reporter.report_once()
+    assert api.applied[-1]["harvestCpuSeconds"] == 7.25
+    assert HarvestCpuCounter.load(state).seconds == 7.25

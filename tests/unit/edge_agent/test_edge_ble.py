@@ -80,9 +80,51 @@ def test_table_expires_after_missed_scans_and_is_bounded() -> None:
 
 
 def test_show_addresses_keeps_real_ones() -> None:
-    table = PeripheralTable(key=KEY, show_addresses=True)
-    table.observe([PHONE], now=1.0)
-    assert table.status(rfc3339=rfc3339)[0]["address"] == PHONE.address
+    table = PeripheralTable(key=KEY)
+    table.observe([Advertisement(PHONE.address.lower(), "phone", -60)], now=1.0)
+    assert table.status(rfc3339=rfc3339, show_addresses=True)[0]["address"] == PHONE.address
+    assert table.status(rfc3339=rfc3339)[0]["address"] == hashed_address(PHONE.address, key=KEY)
+
+
+class Refusing:
+    def deliver(self, message: object) -> bool:
+        return False
+
+
+async def test_spec_show_addresses_decides_hashing_at_each_report(tmp_path: Path) -> None:
+    """spec.ble.showAddresses (default false) is read each time: status rows and queue sources."""
+    spec = {"ble": BleSettings(enabled=True)}
+    backend = FakeBackend(
+        scans=[[PHONE, SENSOR], [PHONE, SENSOR]],
+        inbox={SENSOR.address: [Message(1, b"first")]},
+    )
+    queue = MessageQueue(tmp_path / "q.db")
+    bridge = BleBridge(
+        backend=backend,
+        table=PeripheralTable(key=KEY),
+        queue=queue,
+        forwarder=SpoolDirectory(tmp_path / "spool"),
+        metrics=AgentMetrics(),
+        settings=lambda: spec["ble"],
+    )
+    await bridge.cycle()
+    hidden = {row["address"] for row in bridge.peripherals()}
+    assert hidden == {
+        hashed_address(PHONE.address, key=KEY),
+        hashed_address(SENSOR.address, key=KEY),
+    }
+
+    spec["ble"] = BleSettings(enabled=True, show_addresses=True)
+    assert {row["address"] for row in bridge.peripherals()} == {PHONE.address, SENSOR.address}
+    for row in bridge.peripherals():
+        BlePeripheral.model_validate(row)
+    backend.inbox[SENSOR.address] = [Message(2, b"second")]
+    bridge.forwarder = Refusing()  # keep the second message queued, to read its source
+    await bridge.cycle()
+    assert [m.source for m in queue.peek()] == [SENSOR.address]
+
+    spec["ble"] = BleSettings(enabled=True)
+    assert {row["address"] for row in bridge.peripherals()} == hidden
 
 
 async def test_bridge_stores_before_ack_and_forwards(tmp_path: Path) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from edge_builders import ABSENT, readings
+from edge_builders import ABSENT, BROKEN, PENDING, readings
 from fogcompute_api.edgedevices import EdgeDeviceStatus
 from fogcompute_edge_agent.harvesting import GateDecision
+from fogcompute_edge_agent.readings import Unknown
 from fogcompute_edge_agent.reporting import build_status
 
 OPEN = GateDecision(True, "Eligible", "ok", since=1_000.0, changed=False)
@@ -30,10 +31,38 @@ def test_unknowns_are_left_out_and_explained() -> None:
     assert "thermal" not in status
     assert status["power"] == {"source": "Unknown"}
     assert "harvestableSince" not in status
-    assert (
-        "unknown readings: power (not there), battery (not there), temperature"
-        in status["harvestMessage"]
+    assert status["unknownReadings"] == [
+        {"reading": "power", "reason": "Absent", "message": "not there"},
+        {"reading": "battery", "reason": "Absent", "message": "not there"},
+        {"reading": "temperature", "reason": "Absent", "message": "not there"},
+    ]
+    assert status["harvestMessage"] == CLOSED.message  # the decision only, not the unknowns
+
+
+def test_unknown_readings_name_the_reason_and_are_bounded() -> None:
+    r = readings(temperature_celsius=BROKEN, foreign_cpu_percent=PENDING, gpus=ABSENT)
+    long = readings(memory_bytes=Unknown("unreadable", "x" * 1000))
+    status = build_status(readings=r, decision=OPEN, now=1_010.0, version="v")
+    model = EdgeDeviceStatus.model_validate(status)
+    assert [(u.reading, u.reason) for u in model.unknown_readings] == [
+        ("temperature", "Malformed"),
+        ("foreignCpu", "Pending"),
+        ("gpu", "Absent"),
+    ]
+    bounded = build_status(readings=long, decision=OPEN, now=1_010.0, version="v")
+    (entry,) = EdgeDeviceStatus.model_validate(bounded).unknown_readings
+    assert (entry.reason, len(entry.message)) == ("Unreadable", 256)
+    every = build_status(readings=readings(), decision=OPEN, now=1_010.0, version="v")
+    assert "unknownReadings" not in every  # readings that came back leave the list (SSA drops it)
+
+
+def test_harvest_cpu_seconds_is_reported_when_counted() -> None:
+    counted = build_status(
+        readings=readings(harvest_cpu_seconds=12.5), decision=OPEN, now=1_010.0, version="v"
     )
+    assert EdgeDeviceStatus.model_validate(counted).harvest_cpu_seconds == 12.5
+    uncounted = build_status(readings=readings(), decision=OPEN, now=1_010.0, version="v")
+    assert "harvestCpuSeconds" not in uncounted
 
 
 def test_long_messages_are_bounded() -> None:
