@@ -3,8 +3,9 @@
 A proposer writes the spec (title, deposit, parameter changes); stakers vote through their own
 Stake; the operator's governance service opens voting, tallies stake-weighted votes Cosmos-style
 and, if it passes, applies the changes, recording each step in status. The whitelist below is the
-closed set of parameters governance may touch, each with the format its value must have. The spec
-is immutable once submitted.
+closed set of parameters governance may touch, each with the format its value must have
+(``scheduler.tierWeights.<tier>.<objective>``: the SLA tiers' weights, read by the scheduler at
+each round). The spec is immutable once submitted.
 """
 
 import re
@@ -27,6 +28,7 @@ from fogcompute_api.primitives import (
 
 __all__ = [
     "PARAMETER_FORMATS",
+    "TIER_WEIGHTS_PREFIX",
     "VALUE_PATTERNS",
     "Parameter",
     "ParameterChange",
@@ -56,18 +58,42 @@ Parameter = Literal[
     "harvest.maxTemperatureCelsius",
     "harvest.minIdleSeconds",
     "scheduler.roundSeconds",
+    "scheduler.tierWeights.platinum.latency",
+    "scheduler.tierWeights.platinum.energy",
+    "scheduler.tierWeights.platinum.cost",
+    "scheduler.tierWeights.platinum.makespan",
+    "scheduler.tierWeights.platinum.unreliability",
+    "scheduler.tierWeights.gold.latency",
+    "scheduler.tierWeights.gold.energy",
+    "scheduler.tierWeights.gold.cost",
+    "scheduler.tierWeights.gold.makespan",
+    "scheduler.tierWeights.gold.unreliability",
+    "scheduler.tierWeights.bronze.latency",
+    "scheduler.tierWeights.bronze.energy",
+    "scheduler.tierWeights.bronze.cost",
+    "scheduler.tierWeights.bronze.makespan",
+    "scheduler.tierWeights.bronze.unreliability",
 ]
-ValueFormat = Literal["token", "fraction", "integer"]
+ValueFormat = Literal["token", "fraction", "integer", "weight"]
 VALUE_PATTERNS: MappingProxyType[str, str] = MappingProxyType(
     {
         "token": TOKEN_PATTERN,
         "fraction": r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$",
         "integer": r"^[1-9][0-9]{0,9}$",
+        # a tier's weight for one objective: 0 to 999.999 (only ratios matter, see the
+        # scheduler's tiers); the operator refuses a change leaving a tier with every weight 0
+        "weight": r"^(0|[1-9][0-9]{0,2})(\.[0-9]{1,3})?$",
     }
 )
 
 
+TIER_WEIGHTS_PREFIX = "scheduler.tierWeights."
+"""``scheduler.tierWeights.<tier>.<objective>``: one SLA tier's weight for one objective."""
+
+
 def _format_of(parameter: str) -> ValueFormat:
+    if parameter.startswith(TIER_WEIGHTS_PREFIX):
+        return "weight"
     if parameter.endswith(("Fraction", "quorum", "Threshold", "threshold", "Reliability")):
         return "fraction"
     if parameter.endswith(("Seconds", "Celsius")):

@@ -108,6 +108,13 @@ class FogOperator:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def metrics(self) -> str:
+        """What the operator's ``/metrics`` serves now (Prometheus text format)."""
+        url = f"http://127.0.0.1:{self._metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text: str = response.read().decode()
+        return text
+
     def output(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in self.logs if p.exists())
 
@@ -154,7 +161,7 @@ class Cluster:
             "get", "events", "-n", self.namespace, "--field-selector", selector, "-o", "json"
         )
         events = json.loads(result.stdout)["items"]
-        events.sort(key=lambda e: (e.get("eventTime") or e.get("firstTimestamp") or ""))
+        events.sort(key=lambda e: e.get("eventTime") or e.get("firstTimestamp") or "")
         return [e["reason"] for e in events]
 
     def wait_for(

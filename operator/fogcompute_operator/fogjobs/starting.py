@@ -6,7 +6,9 @@ label; Nodes and EdgeDevices for the scheduler), builds the scheduler and the re
 says which changes queue which job (its own changes; a pod's change queues its owner first,
 through the urgent lane). ``start_fogjobs`` lists pods, Nodes and EdgeDevices once (no
 reconcile may take a pod not seen yet for a lost one, no round may see an empty cluster or
-take a device for a plain node), then starts the scheduler and the controller. No kopf here.
+take a device for a plain node), then starts the scheduler and the controller. ``tier_source``
+(the governed tiers, built by the handlers) is what each round reads for the tiers' weights;
+the reconciler keeps ``tiers`` (priorities, pending limits, rules). No kopf here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fogcompute_operator.scheduling.batching import (
     ClusterView,
     RoundConfig,
     Scheduler,
+    TierSource,
 )
 from fogcompute_operator.scheduling.metering import SchedulingMetrics, default_scheduling_metrics
 
@@ -49,6 +52,7 @@ def build_fogjobs(
     metrics: FogJobMetrics | None = None,
     scheduling_metrics: SchedulingMetrics | None = None,
     tiers: Mapping[str, scheduling.Tier] = scheduling.DEFAULT_TIERS,
+    tier_source: TierSource | None = None,
 ) -> FogJobs:
     runtime.informer(InformerSpec(FOGJOBS))
     pods = runtime.informer(WORKLOAD_PODS)
@@ -70,6 +74,7 @@ def build_fogjobs(
         metrics=scheduling_metrics or default_scheduling_metrics(),
         notify=lambda key: runtime.enqueue(FOGJOBS, key),
         clock=runtime.clock,
+        tiers=tier_source,
     )
     reconciler = FogJobReconciler(
         runtime=runtime,

@@ -8,7 +8,9 @@ reconciles need not read the API server. The pod watch asks the API server for l
 only (a server-side label selector), so other pods never reach the operator. ``on.event``
 handlers keep no progress annotations and add no finalizer (pods are garbage-collected through
 their owner references), and since kopf lists every object when it starts watching, a
-restarted operator re-reconciles every job.
+restarted operator re-reconciles every job. The scheduler's tiers are the governed ones
+(``treasury.GovernedTiers``: the weights passed Proposals set, read at each round from the
+Proposal informer, which is listed before the first round).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from fogcompute_api.meta import GROUP, LABEL_FOGJOB, PLURAL_FOGJOBS, VERSION
 
 from fogcompute_operator.fogjobs import FogJobSettings, build_fogjobs, start_fogjobs
 from fogcompute_operator.handlers.operating import kind_started, kind_startup, runtime_of
-from fogcompute_operator.kube import FOGJOBS, PODS
+from fogcompute_operator.kube import FOGJOBS, PODS, PROPOSALS
 from fogcompute_operator.scheduling import SchedulingPool
+from fogcompute_operator.treasury import GovernedTiers
 
 
 @kopf.on.startup(id=kind_startup("fogjobs-startup"), backoff=5)
@@ -40,8 +43,10 @@ async def start_fogjob_controller(
         raise kopf.PermanentError(str(exc)) from exc
     pool = SchedulingPool()
     await runtime.run(pool)
-    fogjobs = build_fogjobs(runtime, settings=config, executor=pool.executor)
+    tiers = GovernedTiers.on(runtime)
+    fogjobs = build_fogjobs(runtime, settings=config, executor=pool.executor, tier_source=tiers)
     await runtime.until_listable(FOGJOBS)
+    await runtime.prime(PROPOSALS)
     await start_fogjobs(runtime, fogjobs)
     kind_started(memo, "fogjobs-startup")
 

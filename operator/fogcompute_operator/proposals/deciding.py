@@ -13,7 +13,11 @@ The "decide" step of the Proposal reconcile, around the ledger write like the St
   so the verdict itself lives in the ledger and a restart can never tally twice;
 - passed -> phase Executed with ``executedTime``: the parameters in force are every Executed
   Proposal's changes in that order (``treasury.in_force``), applied by every controller that
-  reads them; changes this operator does not apply are named in an Event.
+  reads them (the scheduler reads the tier weights at its next round); changes this operator
+  does not apply are named in an Event. A passed Proposal whose changes cannot apply to the
+  parameters in force (``treasury.apply_changes`` refuses them: e.g. a tier left with every
+  weight 0) turns Failed instead, with the ``Applied`` condition and a Warning Event naming the
+  parameter and the fix; it never counts in ``in_force``. Executed and Failed are final.
 """
 
 from __future__ import annotations
@@ -40,11 +44,12 @@ from fogcompute_operator.ledger import (
     Transfer,
     staker_account,
 )
-from fogcompute_operator.treasury import Governed, LedgerState, unapplied
+from fogcompute_operator.treasury import Governed, LedgerState, apply_changes, unapplied
 
-__all__ = ["DECIDED", "DEPOSITED", "LEDGER_READY", "Facts", "Settled", "plan", "settle"]
+__all__ = ["APPLIED", "DECIDED", "DEPOSITED", "LEDGER_READY", "Facts", "Settled", "plan", "settle"]
 
-LEDGER_READY, DEPOSITED, DECIDED = "LedgerReady", "Deposited", "Decided"
+LEDGER_READY, DEPOSITED, DECIDED, APPLIED = "LedgerReady", "Deposited", "Decided", "Applied"
+_FINAL: Final = frozenset({"Executed", "Failed"})
 _REFUNDS: Final = {
     Outcome.PASSED: "refund_passed",
     Outcome.REJECTED: "refund_rejected",
@@ -172,6 +177,8 @@ def settle(
             verdicts[DECIDED] = Verdict(
                 "True" if outcome is Outcome.PASSED else "False", outcome.value, ""
             )
+        if status.get("phase") in _FINAL:
+            verdicts[APPLIED] = _applied(proposal, facts, phase=str(status["phase"]))
     elif "phase" not in status:
         status["phase"] = "Pending"
     conditions, events = apply_verdicts(before, verdicts, now=facts.now, generation=generation)
@@ -208,16 +215,48 @@ def _figures(
     if outcome is None:
         figures["phase"] = "Voting"
         return figures, max((end - facts.now).total_seconds(), 0.0), notes
-    figures["phase"] = "Executed" if outcome is Outcome.PASSED else "Rejected"
-    if current.get("phase") != figures["phase"]:
-        notes.append(_outcome_note(proposal, outcome))
-    if outcome is Outcome.PASSED:
+    figures["phase"] = _final_phase(proposal, facts, outcome, held=current.get("phase"))
+    if current.get("phase") != figures["phase"] and figures["phase"] != "Failed":
+        notes.append(_outcome_note(proposal, outcome))  # Failed: the Applied condition's Event
+    if figures["phase"] == "Executed":
         figures["executedTime"] = current.get("executedTime") or _stamp(facts.now)
     return figures, None, notes
 
 
+def _changes(proposal: Proposal) -> list[tuple[str, str]]:
+    return [(c.parameter, c.value) for c in proposal.spec.changes]
+
+
+def inapplicable(proposal: Proposal, params: Governed) -> str | None:
+    """Why the Proposal's changes cannot apply to ``params`` (None: they can)."""
+    try:
+        apply_changes(params, _changes(proposal))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _final_phase(proposal: Proposal, facts: Facts, outcome: Outcome, *, held: object) -> str:
+    if outcome is not Outcome.PASSED:
+        return "Rejected"
+    if held in _FINAL:
+        return str(held)  # decided once: later Proposals never re-open it
+    return "Failed" if inapplicable(proposal, facts.params) else "Executed"
+
+
+def _applied(proposal: Proposal, facts: Facts, *, phase: str) -> Verdict:
+    if phase == "Executed":
+        return Verdict("True", "InForce", "the changes are in force")
+    problem = inapplicable(proposal, facts.params) or "they could not apply when it passed"
+    return Verdict(
+        "False",
+        "InvalidParameters",
+        f"passed, but its changes cannot apply: {problem}; submit a new Proposal",
+    )
+
+
 def _outcome_note(proposal: Proposal, outcome: Outcome) -> EventNote:
-    changes = [(c.parameter, c.value) for c in proposal.spec.changes]
+    changes = _changes(proposal)
     if outcome is not Outcome.PASSED:
         burned = " (deposit burned)" if outcome is Outcome.VETOED else " (deposit returned)"
         return EventNote(

@@ -7,8 +7,10 @@ burst) and every ``round_seconds`` while jobs left pending wait (``_due``), it s
 cluster from the runtime's informers (Nodes, EdgeDevices, FogJob pods: no LIST per round),
 runs ``schedule_round_in_pool`` off the event loop, and keeps an answer per job (an
 ``Admission`` to start, or the ``PendingJob`` reason) for the controller to read on its next
-reconcile of that job (``answer``), which it is asked to do at once (``notify``). It
-never writes to the API server; all it holds is rebuilt from the controller's reconciles after
+reconcile of that job (``answer``), which it is asked to do at once (``notify``). The tiers a
+round uses come from ``tiers`` (a ``TierSource`` read at the start of every round: governance
+may change their weights between rounds; without one, ``RoundConfig.tiers``). It never writes
+to the API server; all it holds is rebuilt from the controller's reconciles after
 a restart (a lost admission only means the job is placed again in the next round). Speaks
 the scheduling library's values only; the FogJob package converts.
 
@@ -32,7 +34,7 @@ from fogcompute_api.meta import KIND_FOGJOB, LABEL_FOGJOB
 from fogcompute_operator.controlling import Clock, Informer, InformerSpec, utc_now
 from fogcompute_operator.kube import PODS, ObjectKey, Uid
 from fogcompute_operator.scheduling.metering import SchedulingMetrics
-from fogcompute_operator.scheduling.models import JobRequest, Tier
+from fogcompute_operator.scheduling.models import ALL_OBJECTIVES, JobRequest, Tier
 from fogcompute_operator.scheduling.records import (
     PendingJob,
     Placement,
@@ -47,6 +49,8 @@ _TERMINAL = frozenset({"Succeeded", "Failed"})
 WORKLOAD_PODS = InformerSpec(PODS, label_selector=LABEL_FOGJOB, owner_kind=KIND_FOGJOB)
 """The pods the platform runs (FogJob pods, by their label), filed under their FogJob: the
 scheduler counts what they hold, and the kinds read them through the same informer."""
+TierSource = Callable[[], Mapping[str, Tier]]
+"""The SLA tiers in force now (the operator passes the governed ones); called once per round."""
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,11 @@ class Scheduler:
         metrics: SchedulingMetrics,
         notify: Callable[[ObjectKey], None],
         clock: Clock = utc_now,
+        tiers: TierSource | None = None,
     ) -> None:
         self._view = view
         self._config = config
+        self._tiers = tiers
         self._executor = executor
         self._metrics = metrics
         self._notify = notify
@@ -218,11 +224,12 @@ class Scheduler:
         )
         harvested = frozenset(s.name for s in snapshots if s.harvested)
         self._rounds += 1
+        tiers = self._tiers_now()
         result = await schedule_round_in_pool(
             self._executor,
             jobs=[_at(wanted, now) for wanted in batch.values()],
             nodes=snapshots,
-            tiers=self._config.tiers,
+            tiers=tiers,
             budget_seconds=self._config.budget_for(
                 sum(w.request.pod_count for w in batch.values())
             ),
@@ -234,8 +241,18 @@ class Scheduler:
             self._admit(batch, placement, harvested=harvested, now=now)
         for pending in result.pending:
             self._leave(batch, pending)
-        self._observe(result, seconds=time.perf_counter() - started)
+        self._observe(result, seconds=time.perf_counter() - started, tiers=tiers)
         return len(result.placements)
+
+    def _tiers_now(self) -> Mapping[str, Tier]:
+        """The source's tiers; a source that fails must not stop scheduling (configured ones)."""
+        if self._tiers is None:
+            return self._config.tiers
+        try:
+            return self._tiers()
+        except Exception:
+            logger.exception("tier source failed; this round uses the configured tiers")
+            return self._config.tiers
 
     def _admit(
         self,
@@ -277,8 +294,12 @@ class Scheduler:
                 reserved[node] = reserved.get(node, Usage()) + held.usage
         return reserved
 
-    def _observe(self, result: RoundResult, *, seconds: float) -> None:
+    def _observe(self, result: RoundResult, *, seconds: float, tiers: Mapping[str, Tier]) -> None:
         self._metrics.round_seconds.observe(seconds)
+        for name, used in tiers.items():
+            for objective in ALL_OBJECTIVES:
+                weight = used.weights.of(objective) if used.weights is not None else 0.0
+                self._metrics.tier_weight.labels(tier=name, objective=objective).set(weight)
         optimiser = sum(tier.seconds for tier in result.record.tiers)
         self._metrics.optimiser_seconds.observe(optimiser)
         for tier in result.record.tiers:

@@ -5,7 +5,9 @@ Served with everything else on ``/metrics``. Families (names must not drift):
 - ``fogcompute_scheduling_round_seconds``: one round, snapshot to placements (histogram);
 - ``fogcompute_scheduling_optimiser_seconds``: optimiser time of a round (histogram);
 - ``fogcompute_scheduling_front_size``: Pareto front size of the last round's tiers (gauge);
-- ``fogcompute_scheduling_jobs_total{result}``: jobs a round placed or left pending.
+- ``fogcompute_scheduling_jobs_total{result}``: jobs a round placed or left pending;
+- ``fogcompute_scheduling_tier_weight{tier,objective}``: each SLA tier's objective weights the
+  last round used (governed: a passed Proposal changes them; 0 for a tier without weights).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class SchedulingMetrics:
     optimiser_seconds: Histogram
     front_size: Gauge
     scheduled_jobs: Counter
+    tier_weight: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> SchedulingMetrics:
@@ -52,6 +55,12 @@ class SchedulingMetrics:
                 "fogcompute_scheduling_jobs_total",
                 "Jobs considered by scheduling rounds, by result",
                 ["result"],
+                registry=registry,
+            ),
+            tier_weight=Gauge(
+                "fogcompute_scheduling_tier_weight",
+                "Objective weight of each SLA tier in the last scheduling round",
+                ["tier", "objective"],
                 registry=registry,
             ),
         )

@@ -4,22 +4,32 @@ Pure. ``Governed`` holds what passed Proposals may change, named as the Proposal
 them (``staking.minimumStake`` ...). Its values are not stored anywhere of their own: they are
 the operator's starting values (``settings``) with the changes of every Executed Proposal
 applied in order of ``status.executedTime`` (then name), so any operator, after any restart,
-derives the same parameters from the cluster (``in_force``). Parameters the economics do not
-use (``mixnet.*``, ``harvest.*``, ``scheduler.*``, ``slashing.misbehaviourFraction``,
-``rewards.epochSeconds``) are accepted by the API but not applied here; ``unapplied`` names them
-so the Proposal controller can say so.
+derives the same parameters from the cluster (``in_force``). The SLA tiers' weights
+(``scheduler.tierWeights.<tier>.<objective>``) are kept as the overrides passed Proposals made
+(``tier_weights``, checked by ``weighting``); the scheduler reads them at each round through
+``steering``. Parameters nothing applies (``mixnet.epochSeconds``, ``harvest.*``,
+``scheduler.roundSeconds``, ``slashing.misbehaviourFraction``, ``rewards.epochSeconds``) are
+accepted by the API but not applied; ``unapplied`` names them so the Proposal controller can say
+so. ``apply_changes`` refuses a change it cannot apply (not a number, a tier left with every
+weight 0) with a ValueError naming the parameter and the fix; the Proposal controller then marks
+the passed Proposal Failed instead of Executed, so it never counts in ``in_force``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any, Final
 
 from fogcompute_operator.economics import TallyParams
+from fogcompute_operator.treasury.weighting import (
+    TIER_WEIGHTS_PREFIX,
+    check_tier_weights,
+    weight_change,
+)
 
 __all__ = [
     "APPLIED",
@@ -50,6 +60,8 @@ class Governed:
     veto: Fraction = Fraction(334, 1000)
     minimum_reliability: Fraction = Fraction(1, 2)
     unknown_window_seconds: int = 600
+    tier_weights: Mapping[str, Fraction] = field(default_factory=dict)
+    """``<tier>.<objective>`` -> weight, for the weights passed Proposals changed."""
 
     @property
     def tally(self) -> TallyParams:
@@ -74,19 +86,35 @@ APPLIED: Final[Mapping[str, str]] = {
 
 def unapplied(changes: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """The parameters among ``changes`` this operator does not apply."""
-    return tuple(sorted({name for name, _ in changes if name not in APPLIED}))
+    return tuple(sorted({name for name, _ in changes if not _applies(name)}))
+
+
+def _applies(name: str) -> bool:
+    return name in APPLIED or name.startswith(TIER_WEIGHTS_PREFIX)
 
 
 def apply_changes(params: Governed, changes: Iterable[tuple[str, str]]) -> Governed:
-    """``params`` with each applicable ``(parameter, value)`` set (the API checked formats)."""
+    """``params`` with each applicable ``(parameter, value)`` set, all or nothing; ValueError
+    naming the parameter, the value and the fix for a change that cannot apply."""
     updates: dict[str, Any] = {}
+    weights = dict(params.tier_weights)
     for name, value in changes:
+        if name.startswith(TIER_WEIGHTS_PREFIX):
+            key, weight = weight_change(name, value)
+            weights[key] = weight
+            continue
         attribute = APPLIED.get(name)
         if attribute is None:
             continue
-        number = Fraction(value)
+        try:
+            number = Fraction(value)
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{name}={value!r}: not a number; write e.g. 12 or 0.05") from None
         current = getattr(params, attribute)
         updates[attribute] = number if isinstance(current, Fraction) else int(number)
+    if weights != params.tier_weights:
+        check_tier_weights(weights)
+        updates["tier_weights"] = weights
     return replace(params, **updates)
 
 
@@ -107,8 +135,8 @@ def in_force(base: Governed, proposals: Iterable[Mapping[str, Any]]) -> Governed
     for _, _, changes in sorted(executed):
         try:
             params = apply_changes(params, changes)
-        except (ValueError, ZeroDivisionError):
-            continue  # a value the API let through but is not a number: nothing to apply
+        except ValueError:
+            continue  # marked Failed by the Proposal controller: nothing of it applies
     return params
 
 
