@@ -499,16 +499,16 @@ def _pip_wheel(cache: Path, log: Path) -> Path:
     return sorted(folder.glob("pip-*.whl"))[-1]
 
 
-def build_images(*, node_bin_dir: Path, edge_agent: bool = False) -> tuple[ImageArchive, ...]:
-    """Build (or reuse) every image the real node needs and return their archives."""
+def build_images(*, node_bin_dir: Path) -> tuple[ImageArchive, ...]:
+    """Build (or reuse) every image the real node needs and return their archives: pause,
+    busybox, the operator and the edge agent (host-0 is an edge node running its DaemonSet)."""
     cache = images_cache()
     log = cache / "build.log"
     started = time.monotonic()
     with _locked(cache):
         images = [_pause_image(cache, node_bin_dir), _busybox_image(cache)]
         images.append(_python_image(cache, OPERATOR, log))
-        if edge_agent:
-            images.append(_python_image(cache, EDGE_AGENT, log))
+        images.append(_python_image(cache, EDGE_AGENT, log))
     elapsed = time.monotonic() - started
     if elapsed > 5:
         sizes = ", ".join(f"{i.spec.key} {i.size_bytes / 1e6:.0f} MB" for i in images)
@@ -517,12 +517,12 @@ def build_images(*, node_bin_dir: Path, edge_agent: bool = False) -> tuple[Image
 
 
 def main() -> int:
-    """``python -m fogcompute_testbed.images`` (``make images``): build (or reuse) every image,
-    the edge agent's too, and print their sizes."""
+    """``python -m fogcompute_testbed.images`` (``make images``): build (or reuse) every image
+    and print their sizes."""
     from fogcompute_testbed.node import locate_node_binaries
 
     try:
-        for image in build_images(node_bin_dir=locate_node_binaries(), edge_agent=True):
+        for image in build_images(node_bin_dir=locate_node_binaries()):
             print(f"{image.spec.refs[0]}: {image.size_bytes / 1e6:.0f} MB ({image.archive})")
     except TestbedError as exc:
         print(f"images: {exc}", file=sys.stderr)

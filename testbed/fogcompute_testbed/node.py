@@ -4,11 +4,11 @@
 controllers answer. It builds (or reuses) the node's binaries (``hack/build-node.sh``) and the
 offline images (``images``), cleans whatever a killed earlier node left (``nodehost``), starts
 containerd on its own socket and folders, imports the images, and starts a kubelet that
-registers ``host-0`` (labelled ``fogcompute.io/real-node``) with a client certificate from the
-test bed's CA, serves ``kubectl logs``/``exec`` with a serving certificate from the same CA,
-and gives pods addresses on the node's own CNI bridge. ``RealNode.stop`` is run by
-``ControlPlane.stop``: it stops the processes, then unmounts and deletes everything the node made
-on the host.
+registers ``host-0`` (labelled ``fogcompute.io/real-node`` and ``fogcompute.io/edge``) with a
+client certificate from the test bed's CA, serves ``kubectl logs``/``exec`` with a serving
+certificate from the same CA, and gives pods addresses on the node's own CNI bridge.
+``RealNode.stop`` is run by ``ControlPlane.stop``: it stops the processes, then unmounts and
+deletes everything the node made on the host.
 """
 
 from __future__ import annotations
@@ -60,7 +60,6 @@ __all__ = [
     "NODE_LABELS",
     "RealNode",
     "clean_stale_node",
-    "edge_node_wanted",
     "locate_node_binaries",
     "start_real_node",
     "want_real_node",
@@ -70,12 +69,11 @@ KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
 # The ``kubernetes`` Service's ClusterIP: the first address of the API server's
 # --service-cluster-ip-range (10.0.0.0/24); pods on host-0 reach the API server through it.
 KUBERNETES_SERVICE_IP = "10.0.0.1"
-# Not labelled fogcompute.io/edge: the scheduler treats an edge node as a harvested device that
-# only takes FogJobs while its edge agent reports it harvestable (``NoReport`` otherwise). Set
-# FOG_REAL_NODE_EDGE=1 to add the label (and import the edge-agent image) once the edge-agent
-# DaemonSet can run on host-0.
-NODE_LABELS = {"fogcompute.io/real-node": "true"}
-EDGE_LABELS = {"fogcompute.io/edge": "true"}
+# An edge node, as the issue asks: the chart's edge-agent DaemonSet runs on it (its image is
+# imported with the others) and reports its EdgeDevice from the host's /proc and /sys. The
+# scheduler then treats host-0 as a harvested device: FogJobs run there only with
+# spec.allowHarvested while that EdgeDevice says harvestable (``release`` applies its policy).
+NODE_LABELS = {"fogcompute.io/real-node": "true", "fogcompute.io/edge": "true"}
 NODE_BINARIES = ("kubelet", "containerd", "containerd-shim-runc-v2", "ctr", "pause")
 START_TIMEOUT = float(os.environ.get("FOG_TESTBED_TIMEOUT", "120"))
 
@@ -112,11 +110,6 @@ class RealNode:
             proc.stop()
         self.processes.clear()
         clean_node(self.layout)
-
-
-def edge_node_wanted() -> bool:
-    """``FOG_REAL_NODE_EDGE=1``: label host-0 as an edge node and import the edge-agent image."""
-    return os.environ.get("FOG_REAL_NODE_EDGE") == "1"
 
 
 def want_real_node() -> bool:
@@ -178,7 +171,7 @@ def start_real_node(
     bin_dir = locate_node_binaries()
     timings["build_node_s"] = time.monotonic() - started
     started = time.monotonic()
-    images = build_images(node_bin_dir=bin_dir, edge_agent=edge_node_wanted())
+    images = build_images(node_bin_dir=bin_dir)
     timings["build_images_s"] = time.monotonic() - started
     clean_stale_node(state_dir)
     layout = NodeLayout(state_dir=state_dir, subnet=pick_subnet(state_dir, taken=host_routes()))
@@ -295,10 +288,7 @@ def _start_kubelet(
     )
     config_path = layout.kubelet_dir / "config.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    wanted = dict(NODE_LABELS)
-    if edge_node_wanted():
-        wanted.update(EDGE_LABELS)
-    labels = ",".join(f"{k}={v}" for k, v in wanted.items())
+    labels = ",".join(f"{k}={v}" for k, v in NODE_LABELS.items())
     proc = start_process(
         "kubelet",
         [

@@ -1,9 +1,11 @@
 """The chart installed for real: ``helm install`` of charts/fog-compute onto the real node.
 
 Used by ``make up`` and the end-to-end tests once ``host-0`` is Ready with the offline images
-imported. The values pin the operator's pod to ``host-0`` and never pull its image; everything
-else is the chart's defaults (pod network, ServiceAccount, RBAC, probes, read-only root). The pod
-reaches the API server through the ``kubernetes`` Service, which ``node`` routes to loopback.
+imported. The values pin the operator's pod to ``host-0``, run the edge-agent DaemonSet there
+(host-0 is an edge node) and never pull an image; everything else is the chart's defaults (pod
+network, ServiceAccount, RBAC, probes, read-only root). Pods reach the API server through the
+``kubernetes`` Service, which ``node`` routes to loopback. Then host-0's EdgeDevice policy is
+applied (``samples/real-node/edgedevice-host-0.yaml``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ __all__ = [
 
 DEFAULT_RELEASE = "fog-compute"
 DEFAULT_NAMESPACE = "fog-system"
+LABEL_EDGE = "fogcompute.io/edge"
+LABEL_REAL_NODE = "fogcompute.io/real-node"
+# host-0's EdgeDevice policy (a shared build machine); applied once the chart's CRDs exist.
+HOST_EDGE_DEVICE = repo_root() / "samples" / "real-node" / "edgedevice-host-0.yaml"
 
 
 class _Cluster(Protocol):
@@ -47,11 +53,18 @@ class ChartRelease:
 
 
 def node_values() -> dict[str, Any]:
-    """Values that run the chart's operator on the test bed's real node: the chart's defaults
-    (pod network, probes, read-only root) plus the node and an image that is never pulled."""
+    """Values that run the chart's operator and edge agent on the test bed's real node: the
+    chart's defaults (pod network, probes, read-only root) plus the node and images that are never
+    pulled. The agent's DaemonSet selects edge nodes that are real: the kwok edge nodes run
+    nothing (``make up`` gives them agent processes of their own)."""
     return {
         "image": {"pullPolicy": "Never"},
         "nodeSelector": {"kubernetes.io/hostname": NODE_NAME},
+        "edgeAgent": {
+            "enabled": True,
+            "image": {"pullPolicy": "Never"},
+            "nodeSelector": {LABEL_EDGE: "true", LABEL_REAL_NODE: "true"},
+        },
     }
 
 
@@ -83,6 +96,8 @@ def install_chart(
         f"--timeout={timeout_s}s",
         timeout=timeout_s + 60,
     )
+    # The agent may already have created the device with the default policy: apply over it.
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(HOST_EDGE_DEVICE))
     return ChartRelease(name=release, namespace=namespace, values_file=path)
 
 

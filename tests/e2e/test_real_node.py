@@ -1,8 +1,10 @@
 """End to end on the real node: the chart's operator pod runs FogJobs whose containers really run.
 
 The operator is the chart's Deployment on ``host-0`` (offline image, ServiceAccount, RBAC,
-probes, read-only root); FogJobs select ``host-0`` so their busybox pods run under containerd
-and runc. Scenarios: success with ``kubectl logs`` showing the output; exit 1 retried per
+probes, read-only root); ``host-0`` is an edge node, so the chart's edge-agent DaemonSet runs
+there and reports its EdgeDevice from this machine. FogJobs select ``host-0`` (allowing harvested
+devices) so their busybox pods run under containerd and runc. Scenarios: the agent's pod Ready
+and host-0 harvestable; success with ``kubectl logs`` showing the output; exit 1 retried per
 ``backoffLimit`` and failed with the exit code in the status (``attempts[].exitCode``,
 ``lastExitCode``, the wide printer column); the operator SIGKILLed mid-job and restarted by
 the kubelet with the job finishing on one pod; ``helm uninstall`` keeping the CRDs.
@@ -11,6 +13,7 @@ the kubelet with the job finishing on one pod; ``helm uninstall`` keeping the CR
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -37,6 +40,8 @@ def _fogjob(name: str, script: str, *, backoff_limit: int = 0) -> dict[str, Any]
             "replicas": 1,
             "minAvailable": 1,
             "backoffLimit": backoff_limit,
+            # host-0 is an edge node: a harvested device, used while its agent says harvestable.
+            "allowHarvested": True,
             "nodeSelector": {"kubernetes.io/hostname": NODE_NAME},
             "deadline": "2099-01-01T00:00:00Z",
         },
@@ -77,13 +82,16 @@ def _job_pods(plane: ControlPlane, namespace: str, name: str) -> list[dict[str, 
     return items
 
 
-def _operator_pod(plane: ControlPlane, release: ChartRelease) -> dict[str, Any]:
-    pods = _get(
-        plane, "pods", "-n", release.namespace, "-l", "app.kubernetes.io/instance=" + release.name
-    )["items"]
+def _release_pod(plane: ControlPlane, release: ChartRelease, component: str) -> dict[str, Any]:
+    selector = f"app.kubernetes.io/instance={release.name},app.kubernetes.io/component={component}"
+    pods = _get(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
     assert len(pods) == 1, [p["metadata"]["name"] for p in pods]
     pod: dict[str, Any] = pods[0]
     return pod
+
+
+def _operator_pod(plane: ControlPlane, release: ChartRelease) -> dict[str, Any]:
+    return _release_pod(plane, release, "operator")
 
 
 def test_the_chart_runs_the_operator_as_a_pod_on_host_0(
@@ -116,6 +124,44 @@ def test_the_chart_runs_the_operator_as_a_pod_on_host_0(
         " print('writable' if os.access('/usr', os.W_OK) else 'read-only')",
     ).stdout.split()
     assert ident == ["65532", "read-only"]
+
+
+def test_host_0_is_an_edge_node_whose_agent_pod_reports_this_machine(
+    control_plane: ControlPlane, release: ChartRelease
+) -> None:
+    node = _get(control_plane, "node", NODE_NAME)
+    assert node["metadata"]["labels"]["fogcompute.io/edge"] == "true"
+    pod = _release_pod(control_plane, release, "edge-agent")
+    assert pod["spec"]["nodeName"] == NODE_NAME
+    assert pod["metadata"]["ownerReferences"][0]["kind"] == "DaemonSet"
+    assert pod["status"]["phase"] == "Running"
+    (container,) = pod["status"]["containerStatuses"]
+    assert container["ready"] is True
+    assert container["image"] == "ghcr.io/fog-compute/edge-agent:0.1.0"
+    assert container["containerID"].startswith("containerd://")
+    security = pod["spec"]["containers"][0]["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["runAsUser"] == 65532
+    mounts = {m["mountPath"]: m for m in pod["spec"]["containers"][0]["volumeMounts"]}
+    assert mounts["/host/proc"]["readOnly"] is True
+    assert mounts["/host/sys"]["readOnly"] is True
+
+    def harvestable_report() -> dict[str, Any] | None:
+        device = _get(control_plane, "edgedevice", NODE_NAME)
+        status: dict[str, Any] = device.get("status") or {}
+        return status if status.get("harvestable") is True else None
+
+    # The agent's readings of this machine, under host-0's policy (samples/real-node).
+    status = _wait("host-0's EdgeDevice to report harvestable", harvestable_report, timeout=120)
+    assert status["lastReportTime"]
+    assert int(status["capacity"]["cpu"]) == os.cpu_count()
+    assert status["power"]["source"] in ("AC", "Unknown")
+    cpu = status["idle"]["foreignCpuPercent"]
+    assert 0 <= cpu <= 100
+    device = _get(control_plane, "edgedevice", NODE_NAME)
+    assert device["spec"]["policy"]["maxForeignCpuPercent"] == 100
+    conditions = {c["type"]: c["status"] for c in status.get("conditions") or ()}
+    assert conditions.get("Ready") == "True", status
 
 
 def test_a_fogjob_runs_busybox_for_real_and_succeeds(
@@ -206,13 +252,15 @@ def test_zz_helm_uninstall_removes_everything_but_the_crds(
     assert crds_before
     control_plane.helm("uninstall", release.name, "-n", release.namespace, "--wait")
     selector = f"app.kubernetes.io/instance={release.name}"
-    kinds = "deployments,replicasets,services,serviceaccounts,roles,rolebindings,configmaps"
+    kinds = (
+        "deployments,replicasets,daemonsets,services,serviceaccounts,roles,rolebindings,configmaps"
+    )
     left = _get(control_plane, kinds, "-n", release.namespace, "-l", selector)["items"]
     assert left == []
     cluster_left = _get(control_plane, "clusterroles,clusterrolebindings", "-l", selector)["items"]
     assert cluster_left == []
     _wait(
-        "the operator pod to go",
+        "the operator and edge-agent pods to go",
         lambda: not _get(control_plane, "pods", "-n", release.namespace, "-l", selector)["items"],
     )
     crds_after = {

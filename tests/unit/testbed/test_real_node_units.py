@@ -10,6 +10,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
+from fogcompute_api.edgedevices import EdgeDevice
 from fogcompute_testbed import nodehost
 from fogcompute_testbed.images import busybox_version_problem, write_oci_archive
 from fogcompute_testbed.imagespecs import (
@@ -25,6 +27,7 @@ from fogcompute_testbed.imagespecs import (
     ImageSpec,
     dockerfile_runtime,
 )
+from fogcompute_testbed.node import NODE_LABELS
 from fogcompute_testbed.nodeconfig import (
     NODE_NAME,
     SANDBOX_IMAGE,
@@ -34,7 +37,7 @@ from fogcompute_testbed.nodeconfig import (
     kubelet_config,
     pick_subnet,
 )
-from fogcompute_testbed.release import node_values
+from fogcompute_testbed.release import HOST_EDGE_DEVICE, node_values
 from fogcompute_testbed.toolchain import repo_root
 
 IMAGES = repo_root() / "images"
@@ -232,11 +235,32 @@ def test_oci_archive_is_consistent_and_names_every_ref(tmp_path: Path) -> None:
     assert out.size_bytes == layer.stat().st_size
 
 
-def test_node_values_run_the_operator_on_host_0_without_pulling() -> None:
-    assert node_values() == {
-        "image": {"pullPolicy": "Never"},
-        "nodeSelector": {"kubernetes.io/hostname": NODE_NAME},
-    }
+def test_node_values_run_the_operator_and_the_agent_on_host_0_without_pulling() -> None:
+    values = node_values()
+    assert values["image"] == {"pullPolicy": "Never"}
+    assert values["nodeSelector"] == {"kubernetes.io/hostname": NODE_NAME}
+    agent = values["edgeAgent"]
+    assert agent["enabled"] is True
+    assert agent["image"] == {"pullPolicy": "Never"}
+    # Only real edge nodes: kwok's edge nodes cannot run the agent's container.
+    real_edge = {"fogcompute.io/edge": "true", "fogcompute.io/real-node": "true"}
+    assert agent["nodeSelector"] == real_edge
+
+
+def test_host_0_is_labelled_so_the_agent_daemonset_selects_it() -> None:
+    agent_selector = node_values()["edgeAgent"]["nodeSelector"]
+    assert agent_selector.items() <= NODE_LABELS.items()
+
+
+def test_host_0_edge_device_policy_harvests_a_shared_build_machine() -> None:
+    device = yaml.safe_load(HOST_EDGE_DEVICE.read_text())
+    parsed = EdgeDevice.model_validate(device)
+    assert parsed.metadata.name == parsed.spec.node_name == NODE_NAME
+    policy = parsed.spec.policy
+    assert policy.max_foreign_cpu_percent == 100  # other builds share the CPU
+    assert policy.min_idle_seconds == 0  # engineers' shells keep the terminals busy
+    assert policy.require_ac_power  # still judged on power and heat, not disabled
+    assert parsed.spec.harvest_enabled
 
 
 def test_a_non_root_machine_gets_one_line_saying_why(monkeypatch: pytest.MonkeyPatch) -> None:
