@@ -21,6 +21,7 @@ from typing import Any
 import kopf
 
 from fogcompute_operator.controlling import Runtime
+from fogcompute_operator.controlling.gauging import expose_object_state
 from fogcompute_operator.handlers.configuring import OperatorEnv, apply_settings
 from fogcompute_operator.handlers.peerings import PeeringSetupError, ensure_cluster_peering
 from fogcompute_operator.kube import KubernetesApi
@@ -145,6 +146,8 @@ async def _start_observing(env: OperatorEnv, *, peering: str) -> Observing:
     runtime = Runtime(
         api=KubernetesApi.from_environment(), metrics=default_metrics(), instance=env.instance
     )
+    # Object phases, conditions and MixNode reliability on /metrics, read from the caches.
+    expose_object_state(runtime.informers)
     return Observing(
         server=server, readiness=readiness, runtime=runtime, peering=peering, instance=env.instance
     )
