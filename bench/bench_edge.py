@@ -15,7 +15,8 @@ Run by `make bench-edge`. Starts the test bed's control plane in its own state d
    apply latency, the CPU the API server, etcd and the operator spent; then every simulated
    agent falls silent and the time from each device's last report to the operator's
    Ready=Unknown is read from the conditions.
-Prints every figure, then one JSON line.
+Prints every figure, then one JSON line. ``--sections footprint`` (or any comma-separated subset
+of footprint, revocation, fleet) runs only those.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from fogcompute_api.edgedevices import EdgeDeviceSpec, HarvestPolicy
 from fogcompute_edge_agent.agent import Agent
 from fogcompute_edge_agent.harvesting import GateDecision
 from fogcompute_edge_agent.observing import AgentMetrics
 from fogcompute_edge_agent.probing import HostRoot, ProbeErrors, Prober
 from fogcompute_edge_agent.reporting import KubeApi, build_status, from_kubeconfig
 from fogcompute_edge_agent.revoking import Revoker
+from fogcompute_edge_agent.specs import DeviceSpec, HarvestPolicy
 from fogcompute_testbed.agents import bound_token_kubeconfig, start_edge_agents
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
 from fogcompute_testbed.hostroots import FixtureHost
@@ -51,6 +52,7 @@ from fogcompute_testbed.toolchain import repo_root
 
 STATE_DIR = Path(os.environ.get("FOG_BENCH_STATE_DIR", repo_root() / ".run" / "bench-edge"))
 RSS_TARGET_MIB = 40.0
+SECTIONS = ("footprint", "revocation", "fleet")
 REVOCATION_TARGET_S = 1.0
 
 
@@ -242,7 +244,7 @@ async def revocation(plane: ControlPlane, *, flips: int, pods_per_flip: int) -> 
         metrics=metrics,
         version="bench",
         prober=Prober(host=HostRoot(root=host.root, errors=ProbeErrors())),
-        spec=EdgeDeviceSpec(node_name=node, policy=HarvestPolicy(resume_delay_seconds=0)),
+        spec=DeviceSpec(node_name=node, policy=HarvestPolicy(resume_delay_seconds=0)),
         revoker=Revoker(api=api, node=node, metrics=metrics),
     )
     latencies: list[float] = []
@@ -388,6 +390,25 @@ async def fleet(
     return figures
 
 
+def with_operator(plane: ControlPlane, *, agents: int, seconds: float) -> dict[str, Any]:
+    """The fleet section and the silence that follows, with the operator running."""
+    operator = start_operator(plane)
+    try:
+        figures = asyncio.run(
+            fleet(
+                plane,
+                agents=agents,
+                seconds=seconds,
+                interval=10.0,
+                operator_pid=operator.popen.pid,
+            )
+        )
+        names = {f"sim-{i:05d}" for i in range(agents)}
+        return figures | silence(plane, names, timeout=180)
+    finally:
+        operator.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report-interval", type=float, default=10.0)
@@ -396,7 +417,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pods-per-flip", type=int, default=3)
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated subset of {', '.join(SECTIONS)}",
+    )
     args = parser.parse_args(argv)
+    sections = {s.strip() for s in args.sections.split(",") if s.strip()}
+    if not sections or not sections <= set(SECTIONS):
+        parser.error(f"--sections must name some of {', '.join(SECTIONS)}, got {args.sections!r}")
     figures: dict[str, Any] = {f"machine_{k}": v for k, v in machine().items()}
     for key, value in figures.items():
         say(key, value)
@@ -404,25 +433,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         plane.kubectl("apply", "--server-side", "-f", str(repo_root() / "crds"))
         plane.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
-        figures |= footprint(plane, report_interval=args.report_interval, window=args.window)
-        figures |= asyncio.run(
-            revocation(plane, flips=args.flips, pods_per_flip=args.pods_per_flip)
-        )
-        operator = start_operator(plane)
-        try:
+        if "footprint" in sections:
+            figures |= footprint(plane, report_interval=args.report_interval, window=args.window)
+        if "revocation" in sections:
             figures |= asyncio.run(
-                fleet(
-                    plane,
-                    agents=args.agents,
-                    seconds=args.seconds,
-                    interval=10.0,
-                    operator_pid=operator.popen.pid,
-                )
+                revocation(plane, flips=args.flips, pods_per_flip=args.pods_per_flip)
             )
-            names = {f"sim-{i:05d}" for i in range(args.agents)}
-            figures |= silence(plane, names, timeout=180)
-        finally:
-            operator.stop()
+        if "fleet" in sections:
+            figures |= with_operator(plane, agents=args.agents, seconds=args.seconds)
     finally:
         plane.stop()
     figures["load_average_at_end"] = " ".join(f"{v:.2f}" for v in os.getloadavg())

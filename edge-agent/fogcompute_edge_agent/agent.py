@@ -18,15 +18,13 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import pydantic
-from fogcompute_api.edgedevices import EdgeDeviceSpec
-
 from fogcompute_edge_agent.harvesting import GateDecision, HarvestGate, judge
 from fogcompute_edge_agent.observing.metrics import AgentMetrics
 from fogcompute_edge_agent.probing import Prober
 from fogcompute_edge_agent.readings import DeviceReadings
 from fogcompute_edge_agent.reporting import DeviceApi, Reporter, build_status
 from fogcompute_edge_agent.revoking import Revoker, uids_of
+from fogcompute_edge_agent.specs import DeviceSpec, SpecError, read_spec
 
 __all__ = ["Agent", "PeripheralSource"]
 
@@ -53,7 +51,7 @@ class Agent:
     revoker: Revoker | None = None
     ble: PeripheralSource | None = None
     clock: Callable[[], float] = time.time
-    spec: EdgeDeviceSpec | None = None
+    spec: DeviceSpec | None = None
     gate: HarvestGate = field(default_factory=HarvestGate)
     latest: tuple[DeviceReadings, GateDecision] | None = None
     last_round: float = 0.0
@@ -63,7 +61,7 @@ class Agent:
 
     def __post_init__(self) -> None:
         if self.spec is None:
-            self.spec = EdgeDeviceSpec(node_name=self.node)
+            self.spec = DeviceSpec(node_name=self.node)
         if self.revoker is None:
             self.revoker = Revoker(api=self.api, node=self.node, metrics=self.metrics)
         self.reporter = Reporter(
@@ -167,9 +165,9 @@ class Agent:
 
     def _on_spec(self, raw: Mapping[str, Any]) -> None:
         try:
-            spec = EdgeDeviceSpec.model_validate(dict(raw))
-        except pydantic.ValidationError as exc:
-            summary = str(exc).splitlines()[0]
+            spec = read_spec(raw)
+        except SpecError as exc:
+            summary = str(exc)
             if summary != self._bad_spec:
                 self._bad_spec = summary
                 log.error(

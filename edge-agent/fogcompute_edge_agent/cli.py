@@ -18,10 +18,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from fogcompute_api.edgedevices import BleSettings
-
 from fogcompute_edge_agent.agent import Agent, PeripheralSource
-from fogcompute_edge_agent.mixing import host_from_environ
+from fogcompute_edge_agent.mixing.watching import watch_from_environ
 from fogcompute_edge_agent.observing import AgentMetrics, configure_logging
 from fogcompute_edge_agent.observing.serving import start_server
 from fogcompute_edge_agent.probing import HostRoot, ProbeErrors, Prober
@@ -30,6 +28,7 @@ from fogcompute_edge_agent.probing.logind import LogindIdle
 from fogcompute_edge_agent.reporting import CredentialsError, KubeApi, from_kubeconfig, in_cluster
 from fogcompute_edge_agent.revoking import HARVEST_SELECTOR, Revoker
 from fogcompute_edge_agent.settings import AgentSettings
+from fogcompute_edge_agent.specs import BleSettings
 
 __all__ = ["main", "parse_settings"]
 
@@ -176,8 +175,8 @@ async def run(settings: AgentSettings) -> int:
         ),
     )
     agent.ble = _bridge(settings, metrics, agent)
-    try:  # the node's mixnode, when a MixNode is placed here (fogcompute_edge_agent.mixing)
-        mixing = host_from_environ(
+    try:  # the node's mixnode, loaded once a MixNode is placed here (mixing.watching)
+        mixing = watch_from_environ(
             node=settings.node,
             credentials=creds,
             state_dir=settings.state_dir,

@@ -20,7 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fogcompute_api.edgedevices import BleSettings
 from fogcompute_edge_agent.ble import (
     BleBridge,
     MessageQueue,
@@ -31,6 +30,7 @@ from fogcompute_edge_agent.ble import (
 from fogcompute_edge_agent.ble.bleakbackend import BleakBackend
 from fogcompute_edge_agent.ble.wiring import address_key
 from fogcompute_edge_agent.observing import AgentMetrics
+from fogcompute_edge_agent.specs import BleSettings
 
 
 async def smoke(args: argparse.Namespace) -> int:

@@ -17,8 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fogcompute_api.edgedevices import BleSettings
-
 from fogcompute_edge_agent.ble.advertising import Message
 from fogcompute_edge_agent.ble.backend import BleBackend
 from fogcompute_edge_agent.ble.forwarding import Forwarder
@@ -26,6 +24,7 @@ from fogcompute_edge_agent.ble.peripherals import PeripheralTable, hashed_addres
 from fogcompute_edge_agent.ble.storing import MessageQueue
 from fogcompute_edge_agent.observing.metrics import AgentMetrics
 from fogcompute_edge_agent.reporting.statuses import rfc3339
+from fogcompute_edge_agent.specs import BleSettings
 
 __all__ = ["BleBridge"]
 

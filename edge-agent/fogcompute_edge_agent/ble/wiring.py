@@ -11,8 +11,6 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from fogcompute_api.edgedevices import BleSettings
-
 from fogcompute_edge_agent.ble.bleakbackend import BleakBackend
 from fogcompute_edge_agent.ble.bridging import BleBridge
 from fogcompute_edge_agent.ble.forwarding import SpoolDirectory
@@ -20,6 +18,7 @@ from fogcompute_edge_agent.ble.peripherals import PeripheralTable
 from fogcompute_edge_agent.ble.storing import MessageQueue
 from fogcompute_edge_agent.observing.metrics import AgentMetrics
 from fogcompute_edge_agent.settings import AgentSettings
+from fogcompute_edge_agent.specs import BleSettings
 
 __all__ = ["address_key", "bleak_bridge"]
 

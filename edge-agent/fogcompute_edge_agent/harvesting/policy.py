@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fogcompute_api.edgedevices import HarvestPolicy
-
 from fogcompute_edge_agent.readings import DeviceReadings, Unknown
+from fogcompute_edge_agent.specs import HarvestPolicy
 
 __all__ = ["ELIGIBLE", "Verdict", "judge"]
 

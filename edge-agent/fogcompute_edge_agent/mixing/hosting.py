@@ -241,19 +241,3 @@ class MixnodeHost:
                 metrics_port=self.settings.metrics_port,
             )
         return self.daemon
-
-
-def host_from_environ(
-    *, node: str, credentials: Any, state_dir: Path, environ: dict[str, str]
-) -> MixnodeHost | None:
-    """The host the agent's ``cli`` starts, or None when FOG_EDGE_MIXNODE=false.
-
-    Raises ValueError naming the variable when a setting is wrong."""
-    from fogcompute_edge_agent.mixing.mixapi import KubeMixApi
-
-    settings = MixingSettings.from_environ(environ)
-    if not settings.enabled:
-        return None
-    return MixnodeHost(
-        node=node, api=KubeMixApi(credentials), settings=settings, state_dir=state_dir
-    )

@@ -14,14 +14,12 @@ from typing import Any, Final, Protocol
 from urllib.parse import quote, urlencode
 
 from fogcompute_api.meta import API_VERSION, GROUP, KIND_MIXNODE, PLURAL_MIXNODES, VERSION
-from fogcompute_mixnode.routing import DIRECTORY_CONFIGMAP, DIRECTORY_NAMESPACE
 
 from fogcompute_edge_agent.reporting import KubeApi
 from fogcompute_edge_agent.reporting.kubeapi import ApiError
 
 FIELD_MANAGER: Final = "fog-edge-agent-mixnode"
 _MIXNODES = f"/apis/{GROUP}/{VERSION}/{PLURAL_MIXNODES}"
-_DIRECTORY = f"/api/v1/namespaces/{DIRECTORY_NAMESPACE}/configmaps/{DIRECTORY_CONFIGMAP}"
 
 
 def placed_on(mixnodes: list[dict[str, Any]], *, node: str) -> dict[str, Any] | None:
@@ -66,7 +64,11 @@ class KubeMixApi(KubeApi):
             raise self._fail(code, payload)
 
     async def directory_data(self) -> dict[str, str]:
-        code, payload = await self._call("GET", _DIRECTORY)
+        # Imported here: the routing package loads the Sphinx layer, needed only when hosting.
+        from fogcompute_mixnode.routing import DIRECTORY_CONFIGMAP, DIRECTORY_NAMESPACE
+
+        path = f"/api/v1/namespaces/{DIRECTORY_NAMESPACE}/configmaps/{DIRECTORY_CONFIGMAP}"
+        code, payload = await self._call("GET", path)
         if code == 404:
             return {}
         if code != 200 or not isinstance(payload, dict):

@@ -11,7 +11,6 @@ import asyncio
 from pathlib import Path
 
 from bluez_mock import bluez_mock
-from fogcompute_api.edgedevices import BleSettings
 from fogcompute_edge_agent.ble import (
     PLATFORM_SERVICE,
     BleBridge,
@@ -22,6 +21,7 @@ from fogcompute_edge_agent.ble import (
 )
 from fogcompute_edge_agent.ble.bleakbackend import BleakBackend
 from fogcompute_edge_agent.observing import AgentMetrics
+from fogcompute_edge_agent.specs import BleSettings
 
 SENSOR = "AA:BB:CC:DD:EE:01"
 PHONE = "11:22:33:44:55:66"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
-from fogcompute_api.edgedevices import BlePeripheral, BleSettings
+from fogcompute_api.edgedevices import BlePeripheral
 from fogcompute_edge_agent.ble import (
     PLATFORM_SERVICE,
     Advertisement,
@@ -23,6 +23,7 @@ from fogcompute_edge_agent.ble import (
 from fogcompute_edge_agent.ble.bleakbackend import strongest
 from fogcompute_edge_agent.observing import AgentMetrics
 from fogcompute_edge_agent.reporting import rfc3339
+from fogcompute_edge_agent.specs import BleSettings
 
 KEY = b"k" * 32
 PHONE = Advertisement("11:22:33:44:55:66", "phone", -60)

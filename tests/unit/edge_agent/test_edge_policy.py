@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from edge_builders import ABSENT, BROKEN, PENDING, readings
-from fogcompute_api.edgedevices import HarvestPolicy
 from fogcompute_edge_agent.harvesting import judge
 from fogcompute_edge_agent.readings import Unknown
+from fogcompute_edge_agent.specs import HarvestPolicy
 
 DEFAULT = HarvestPolicy()
 BATTERY_OK = HarvestPolicy(allow_battery=True)
