@@ -38,6 +38,16 @@ def of_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [doc for doc in docs if doc["kind"] == kind]
 
 
+def operator_cluster_role(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The operator's ClusterRole (the edge agent, on by default, has its own)."""
+    (role,) = [
+        doc
+        for doc in of_kind(docs, "ClusterRole")
+        if doc["metadata"]["labels"].get("app.kubernetes.io/component") != "edge-agent"
+    ]
+    return role
+
+
 def crds_by_name(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {doc["metadata"]["name"]: doc for doc in of_kind(docs, "CustomResourceDefinition")}
 
@@ -87,7 +97,7 @@ def test_peering_off_runs_standalone(control_plane: Any) -> None:
     assert "--standalone" in container["args"]
     assert env["FOG_PEERING"] == "false"
     assert PEERING_CRD not in crds_by_name(docs)
-    (role,) = of_kind(docs, "ClusterRole")
+    role = operator_cluster_role(docs)
     assert not [rule for rule in role["rules"] if "kopf.dev" in rule["apiGroups"]]
 
 
@@ -129,7 +139,7 @@ def test_rbac_has_no_wildcards_and_one_named_secret(control_plane: Any) -> None:
 
     for rule in rules:
         assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"], rule
-    (cluster_role,) = of_kind(docs, "ClusterRole")
+    cluster_role = operator_cluster_role(docs)
     assert not [r for r in cluster_role["rules"] if "secrets" in r["resources"]]
     assert not [r for r in cluster_role["rules"] if "pods" in r["resources"]]
     namespaces = {"jobs-a", "jobs-b", "fog-system"}

@@ -39,8 +39,20 @@ def test_lint_passes_with_the_agent_on(control_plane: ControlPlane) -> None:
     assert "0 chart(s) failed" in out
 
 
-def test_the_agent_is_off_by_default(control_plane: ControlPlane) -> None:
-    assert agent_docs(render(control_plane)) == []
+def test_the_agent_is_on_by_default_on_edge_nodes_only(control_plane: ControlPlane) -> None:
+    docs = agent_docs(render(control_plane))
+    kinds = sorted(d["kind"] for d in docs)
+    assert kinds == [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "DaemonSet",
+        "ServiceAccount",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    ]
+    pod = one(docs, "DaemonSet")["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"fogcompute.io/edge": "true"}
+    assert agent_docs(render(control_plane, "--set", "edgeAgent.enabled=false")) == []
 
 
 def test_daemonset_is_restricted_and_reads_the_host_read_only(control_plane: ControlPlane) -> None:
