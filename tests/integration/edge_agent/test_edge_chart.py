@@ -144,6 +144,8 @@ def test_rbac_is_least_privilege(control_plane: ControlPlane) -> None:
         ("edgeAgent.ble.backend=radio", "backend"),
         ("edgeAgent.metricsPort=0", "metricsPort"),
         ("edgeAgent.probeIntervals=1", "probeIntervals"),
+        # Removing the only label would put the default-on DaemonSet on every node.
+        ("edgeAgent.nodeSelector.fogcompute\\.io/edge=null", "nodeSelector"),
     ],
 )
 def test_schema_refuses_bad_values(control_plane: ControlPlane, setting: str, field: str) -> None:
