@@ -42,6 +42,7 @@ from fogcompute_operator.ledger.errors import (
 )
 from fogcompute_operator.ledger.genesis import genesis_actions, mismatches
 from fogcompute_operator.ledger.histories import ActionHistory
+from fogcompute_operator.ledger.readings import MeterBasis, MeterReading
 from fogcompute_operator.ledger.writing import Ledger, Outcome, RetryPolicy
 
 __all__ = [
@@ -64,6 +65,8 @@ __all__ = [
     "LedgerError",
     "LedgerUnavailableError",
     "Leg",
+    "MeterBasis",
+    "MeterReading",
     "MigrationError",
     "Mint",
     "Outcome",

@@ -25,6 +25,7 @@ from fogcompute_operator.ledger.accounts import (
     StakeUid,
     kind_of,
 )
+from fogcompute_operator.ledger.readings import MeterReading
 
 __all__ = [
     "Action",
@@ -348,10 +349,12 @@ class Slash(_Simple):
 
 @dataclass(frozen=True, kw_only=True)
 class Reward(_Simple):
-    """``amount`` from the rewards pool to the staker of stake ``uid`` (0: recorded, unpaid)."""
+    """``amount`` from the rewards pool to the staker of stake ``uid`` (0: recorded, unpaid);
+    ``reading``: the EdgeDevice counter it was computed from, recorded with it (``readings``)."""
 
     ACTION: ClassVar[str] = "reward"
     amount: int
+    reading: MeterReading | None = None
 
     def __post_init__(self) -> None:
         if self.amount < 0:

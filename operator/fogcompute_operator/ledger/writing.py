@@ -29,6 +29,7 @@ from fogcompute_operator.ledger.actions import (
     Receipt,
     Refusal,
     Refused,
+    Reward,
     StakePosition,
 )
 from fogcompute_operator.ledger.chaining import canonical_entry, link
@@ -43,6 +44,11 @@ from fogcompute_operator.ledger.metering import (
     TRANSACTIONS,
 )
 from fogcompute_operator.ledger.migrating import migrate
+from fogcompute_operator.ledger.readings import (
+    StoredReading,
+    insert_readings,
+    last_counter_connection,
+)
 from fogcompute_operator.ledger.verifying import Verification, verify_connection
 
 __all__ = ["Ledger", "Outcome", "RetryPolicy"]
@@ -281,6 +287,7 @@ class Ledger:
         outcomes: dict[ActionKey, Outcome] = {}
         entries: list[tuple[object, ...]] = []
         postings: list[tuple[AccountName, StakeUid | None, int, int, int]] = []
+        readings: list[StoredReading] = []
         for action in actions:
             try:
                 legs = action.plan(view)
@@ -315,6 +322,15 @@ class Ledger:
             postings.extend(
                 (leg.account, leg.stake, leg.amount, entry_id, seq) for seq, leg in enumerate(legs)
             )
+            if isinstance(action, Reward) and action.reading is not None:
+                readings.append(
+                    StoredReading(
+                        stake=StakeUid(action.uid),
+                        epoch=action.epoch,
+                        entry_id=entry_id,
+                        reading=action.reading,
+                    )
+                )
             outcomes[key] = Receipt(
                 key=key,
                 entry_id=entry_id,
@@ -325,6 +341,7 @@ class Ledger:
             prev_hash = entry_hash
         if entries:
             self._insert(conn, view, entries, postings)
+            insert_readings(conn, readings)
             conn.execute(
                 "UPDATE ledger_chain_head SET entry_id = %s, hash = %s WHERE singleton",
                 (entry_id, prev_hash),
@@ -477,6 +494,11 @@ class Ledger:
     def history(self, resource_uid: str) -> dict[str, ActionHistory]:
         """Per action, what was recorded for ``resource_uid`` (``histories``)."""
         return self._read(lambda conn: history_connection(conn, resource_uid))
+
+    def last_counter(self, stake: str) -> int | None:
+        """The EdgeDevice counter (micro-cpu-seconds) ``stake``'s last reward was computed from
+        (``readings``), None before the first reading with one."""
+        return self._read(lambda conn: last_counter_connection(conn, stake))
 
     def _read(self, work: Callable[[Conn], T]) -> T:
         with translated(self._where), self._pool.connection() as conn, conn.transaction():

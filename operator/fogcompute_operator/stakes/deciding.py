@@ -20,7 +20,10 @@ so repeating a plan after a crash, a lost status write or a dead database change
 
 ``settle`` (after): status from the ledger's history and position of the stake (bonded, rewards,
 slashed, last reward epoch, jail, phase), recorded votes, and the conditions LedgerReady,
-Bonded and LedgerConsistent, with an Event per transition and per ledger change.
+Bonded and LedgerConsistent (and, behind an EdgeDevice, ComputeMeasured: whether the last
+compute reward came from the device's measured counter or the estimate, ``delivering``), with
+an Event per transition and per ledger change. A reward behind an EdgeDevice carries its meter
+reading (``Facts.readings``), which the ledger records in the same transaction.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from fogcompute_operator.ledger import (
     ActionHistory,
     BeginUnbond,
     Bond,
+    MeterReading,
     Mint,
     Refusal,
     Reward,
@@ -51,6 +55,7 @@ from fogcompute_operator.ledger import (
     staker_account,
 )
 from fogcompute_operator.ledger.checking import Violation
+from fogcompute_operator.stakes.delivering import COMPUTE_MEASURED
 from fogcompute_operator.stakes.earning import Health
 from fogcompute_operator.treasury import Governed, LedgerState, epoch_start, epochs_in
 
@@ -73,6 +78,8 @@ class Facts:
     position: StakePosition | None = None
     health: Health = field(default_factory=lambda: Health(exists=False))
     rewards: Mapping[int, int] = field(default_factory=dict)  # epoch -> earned, when known
+    readings: Mapping[int, MeterReading] = field(default_factory=dict)  # recorded with rewards
+    metering: Verdict | None = None  # the ComputeMeasured condition, behind an EdgeDevice
 
 
 def _uid(stake: Stake) -> str:
@@ -118,19 +125,36 @@ def plan(stake: Stake, facts: Facts) -> tuple[Action, ...]:
             )
         )
     if "reward" not in history and (actions or "bond" in history):
-        actions.append(Reward(uid=uid, epoch=facts.epoch, amount=0, memo="bond epoch: unpaid"))
+        actions.append(
+            Reward(
+                uid=uid,
+                epoch=facts.epoch,
+                amount=0,
+                memo="bond epoch: unpaid",
+                reading=facts.readings.get(facts.epoch),
+            )
+        )
     jail = jailed_until_epoch(history, params=params, epoch_seconds=facts.epoch_seconds)
     budget = params.mixing_pool + params.compute_pool
     for epoch in reward_epochs(history, epoch=facts.epoch, unbond=stake.spec.unbond):
         earned = 0 if jail is not None and epoch < jail else facts.rewards.get(epoch, 0)
         if budget > 0:
             actions.append(Mint(uid=BUDGET_UID, epoch=epoch, to=REWARDS, amount=budget))
-        actions.append(Reward(uid=uid, epoch=epoch, amount=earned, memo="epoch reward"))
+        reading = facts.readings.get(epoch)
+        actions.append(
+            Reward(uid=uid, epoch=epoch, amount=earned, memo=_memo(reading), reading=reading)
+        )
     slash = _slash(stake, facts, jail)
     if slash is not None:
         actions.append(slash)
     actions += _unbonding(stake, facts)
     return tuple(actions)
+
+
+def _memo(reading: MeterReading | None) -> str:
+    if reading is None:
+        return "epoch reward"
+    return f"epoch reward: {reading.credited_micros / 10**6:g} cpu-s {reading.basis}"
 
 
 def _slash(stake: Stake, facts: Facts, jail: int | None) -> Slash | None:
@@ -256,6 +280,8 @@ def settle(
     notes: list[EventNote] = []
     if state == "Ready":
         verdicts[BONDED] = _bonded_verdict(stake, facts, refusals)
+        if facts.metering is not None:
+            verdicts[COMPUTE_MEASURED] = facts.metering
         status.update(_figures(stake, facts, open_proposals))
         notes = _ledger_notes(current, status)
     conditions, events = apply_verdicts(before, verdicts, now=facts.now, generation=generation)

@@ -7,9 +7,11 @@ ledger's stake positions; the Stake reconcile turns the amounts into ``Reward`` 
   reliability (performance) and the stake behind it (saturation against all bonded stake, ``k``
   the number of staked MixNodes), shared among its Stakes pro rata.
 - Compute: cpu-seconds delivered by FogJob pods on the EdgeDevice's node during the epoch,
-  *estimated* as (overlap of the pod's start..finish, or start..now while it runs, with the
-  epoch) x its cpu request, times the governed rate, capped by the epoch's compute pool, shared
-  among the device's Stakes pro rata. The kubelet's real usage is not read.
+  times the governed rate, capped by the epoch's compute pool, shared among the device's Stakes
+  pro rata. What was delivered is measured by the device's counter where it has one
+  (``delivering``); ``cpu_seconds`` here is the *estimate* - (overlap of the pod's start..finish,
+  or start..now while it runs, with the epoch) x its cpu request - which caps the measurement
+  and stands in for it on a device without the counter.
 - Down: a MixNode whose reliability is below the governed minimum; an EdgeDevice whose Ready
   condition has been Unknown longer than the window.
 """

@@ -5,7 +5,9 @@ changed, when the MixNode or EdgeDevice behind it changed, when a Proposal it vo
 when the ledger turned ready or its invariants' verdict moved, and at each epoch boundary:
 
 1. get: the Stake, the object behind it, the Proposals, the workload pods (informers);
-2. read the ledger: the stake's history and every position (one thread call);
+2. read the ledger: the stake's history, every position and, behind an EdgeDevice, the counter
+   of its last meter reading (one thread call); what each epoch earned (``earning``; compute
+   from the device's measured counter, capped by the estimate: ``delivering``);
 3. decide: ``deciding.plan`` (pure) -> the actions, each under its idempotency key;
 4. act: apply them to the ledger (one transaction) - the ledger first, so a crash after it
    only repeats keys already recorded;
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from fogcompute_api.stakes import Stake
@@ -39,6 +42,7 @@ from fogcompute_operator.kube import (
 from fogcompute_operator.ledger import LedgerError, Refusal, StakePosition, StakeUid
 from fogcompute_operator.observing import object_extra
 from fogcompute_operator.stakes.deciding import Facts, plan, reward_epochs, settle
+from fogcompute_operator.stakes.delivering import Delivery, counter_of, deliver, marker
 from fogcompute_operator.stakes.earning import compute_share, cpu_seconds, health_of, mixing_share
 from fogcompute_operator.treasury import (
     EconomicsSettings,
@@ -125,12 +129,21 @@ class StakeReconciler:
 
     async def _read(self, stake: Stake, facts: Facts) -> Facts:
         uid = stake.metadata.uid or ""
-        history, positions = await self._gateway.call(
-            lambda ledger: (ledger.history(uid), ledger.positions())
+        edge = stake.spec.target.kind == "EdgeDevice"
+        history, positions, last = await self._gateway.call(
+            lambda ledger: (
+                ledger.history(uid),
+                ledger.positions(),
+                ledger.last_counter(uid) if edge else None,
+            )
         )
         position = positions.get(StakeUid(uid))
         epochs = reward_epochs(history, epoch=facts.epoch, unbond=stake.spec.unbond)
-        rewards = {e: self._earned(stake, e, facts, positions) for e in epochs}
+        delivery = self._delivery(stake, facts, epochs, last) if edge and epochs else None
+        rewards = {e: self._earned(stake, e, facts, positions, delivery) for e in epochs}
+        readings = dict(delivery.readings) if delivery is not None else {}
+        if edge and "reward" not in history and (found := marker(self._counter(stake))):
+            readings[facts.epoch] = found
         return Facts(
             now=facts.now,
             epoch=facts.epoch,
@@ -140,10 +153,45 @@ class StakeReconciler:
             history=history,
             position=position,
             rewards=rewards,
+            readings=readings,
+            # the settle after the write has no epochs left: it keeps this look's verdict
+            metering=delivery.verdict if delivery is not None else facts.metering,
+        )
+
+    def _device(self, stake: Stake) -> Body | None:
+        devices = self._runtime.informers.get(EDGEDEVICES)
+        return devices.get(ObjectKey(stake.spec.target.name)) if devices is not None else None
+
+    def _counter(self, stake: Stake) -> Fraction | None:
+        return counter_of(self._device(stake))
+
+    def _delivery(
+        self, stake: Stake, facts: Facts, epochs: range, last_micros: int | None
+    ) -> Delivery:
+        """Credited cpu-seconds per epoch: the counter's delta, capped by the estimate."""
+        body = self._device(stake)
+        node = str(((body or {}).get("spec") or {}).get("nodeName") or stake.spec.target.name)
+        pods = self._informer_items(PODS)
+        estimates = {}
+        for epoch in epochs:
+            start = epoch_start(epoch, epoch_seconds=facts.epoch_seconds)
+            end = epoch_start(epoch + 1, epoch_seconds=facts.epoch_seconds)
+            estimates[epoch] = cpu_seconds(pods, node=node, start=start, end=end)
+        return deliver(
+            device=stake.spec.target.name,
+            epochs=epochs,
+            estimates=estimates,
+            counter=counter_of(body),
+            last_micros=last_micros,
         )
 
     def _earned(
-        self, stake: Stake, epoch: int, facts: Facts, positions: Mapping[StakeUid, StakePosition]
+        self,
+        stake: Stake,
+        epoch: int,
+        facts: Facts,
+        positions: Mapping[StakeUid, StakePosition],
+        delivery: Delivery | None,
     ) -> int:
         """What ``stake`` earned in ``epoch`` (see ``earning``)."""
         mine = positions.get(StakeUid(stake.metadata.uid or ""))
@@ -160,14 +208,10 @@ class StakeReconciler:
                 staked_nodes=sum(1 for kind, _ in behind if kind == "MixNode"),
                 budget=facts.params.mixing_pool,
             )
-        device = self._runtime.informers.get(EDGEDEVICES)
-        body = device.get(ObjectKey(target[1])) if device is not None else None
-        node = str(((body or {}).get("spec") or {}).get("nodeName") or target[1])
-        window = epoch_start(epoch, epoch_seconds=facts.epoch_seconds)
-        end = epoch_start(epoch + 1, epoch_seconds=facts.epoch_seconds)
-        cpu = cpu_seconds(self._informer_items(PODS), node=node, start=window, end=end)
+        if delivery is None:
+            return 0
         return compute_share(
-            cpu=cpu,
+            cpu=delivery.cpu.get(epoch, Fraction(0)),
             stake=mine.bonded,
             device_total=behind.get(target, 0),
             rate=facts.params.compute_rate,

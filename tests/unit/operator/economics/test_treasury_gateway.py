@@ -49,6 +49,9 @@ class FakeLedger:
     def positions(self) -> dict[StakeUid, StakePosition]:
         return {}
 
+    def last_counter(self, stake: str) -> int | None:
+        return None
+
     def check_invariants(self) -> tuple[Violation, ...]:
         if self.down:
             raise LedgerUnavailableError("down")
