@@ -1,7 +1,9 @@
 """The chart's admission policy on the real API server: a Stake is created, changed or voted
 with only by the user its spec.account names. Two ordinary users (client certificates) with the
-same RBAC rights on Stakes: bob cannot bond, unbond or vote with alice's Stake; alice can.
-The policy is applied from the rendered chart template, bound to this test's namespace only."""
+same RBAC rights on Stakes: bob cannot bond, unbond or vote with alice's Stake; alice can; nor
+can the cluster admin by default. With ``breakGlassGroups`` set, a member of such a group (carol)
+may act on alice's Stake, while bob and the cluster admin still may not. The policy is applied
+from the rendered chart template, bound to this test's namespace only."""
 
 from __future__ import annotations
 
@@ -21,9 +23,16 @@ from fogcompute_testbed.toolchain import repo_root
 CHART = repo_root() / "charts" / "fog-compute"
 
 
+BREAK_GLASS = "fog:stake-break-glass"
+
+
 @pytest.fixture
-def stake_policy(control_plane: ControlPlane, crds: list[str], namespace: str) -> Iterator[None]:
+def stake_policy(
+    control_plane: ControlPlane, crds: list[str], namespace: str, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """The chart's policy; a test parametrizing it indirectly sets breakGlassGroups."""
     del crds
+    groups = list(getattr(request, "param", ()))
     release = f"authz{uuid.uuid4().hex[:6]}"
     selector = json.dumps({"matchLabels": {"kubernetes.io/metadata.name": namespace}})
     rendered = control_plane.helm(
@@ -36,6 +45,8 @@ def stake_policy(control_plane: ControlPlane, crds: list[str], namespace: str) -
         "templates/stake-admission.yaml",
         "--set-json",
         f"economics.stakeAdmission.namespaceSelector={selector}",
+        "--set-json",
+        f"economics.stakeAdmission.breakGlassGroups={json.dumps(groups)}",
     ).stdout
     docs = [d for d in yaml.safe_load_all(rendered) if d]
     assert [d["kind"] for d in docs] == [
@@ -75,6 +86,34 @@ def as_user(plane: ControlPlane, kubeconfig: Path, *args: str, input: str | None
     return plane.kubectl(*args, kubeconfig=kubeconfig, input=input, check=False)
 
 
+def refused_once_loaded(plane: ControlPlane, kubeconfig: Path, namespace: str, body: str) -> Any:
+    """Create ``body`` as that user until the policy refuses it (a new policy takes a moment to
+    load; bounded) and return the refusal."""
+    deadline = time.monotonic() + 20
+    while True:
+        refused = as_user(plane, kubeconfig, "create", "-n", namespace, "-f", "-", input=body)
+        if refused.returncode != 0 or time.monotonic() > deadline:
+            return refused
+        name = json.loads(body)["metadata"]["name"]
+        plane.kubectl("delete", "stake", name, "-n", namespace, check=False)
+        time.sleep(0.5)
+
+
+def patch_stake(plane: ControlPlane, kubeconfig: Path, namespace: str, patch: Any) -> Any:
+    return as_user(
+        plane,
+        kubeconfig,
+        "patch",
+        "stake",
+        "alice-stake",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        json.dumps(patch),
+    )
+
+
 def test_only_the_named_account_bonds_unbonds_or_votes(
     control_plane: ControlPlane, namespace: str, stake_policy: None
 ) -> None:
@@ -82,19 +121,18 @@ def test_only_the_named_account_bonds_unbonds_or_votes(
     plane = control_plane
     grant_stakes(plane, namespace, "alice", "bob")
     alice, bob = plane.kubeconfig_for("alice"), plane.kubeconfig_for("bob")
+    admin = plane.admin_kubeconfig
     mine = json.dumps(
         stake("alice-stake", account="alice", amount=2_000_000, kind="MixNode", target="m1")
     )
-    # bob may not bond in alice's name (retried briefly: a new policy takes a moment to load)
-    deadline = time.monotonic() + 20
-    while True:
-        refused = as_user(plane, bob, "create", "-n", namespace, "-f", "-", input=mine)
-        if refused.returncode != 0 or time.monotonic() > deadline:
-            break
-        plane.kubectl("delete", "stake", "alice-stake", "-n", namespace, check=False)
-        time.sleep(0.5)
+    # bob may not bond in alice's name
+    refused = refused_once_loaded(plane, bob, namespace, mine)
     assert refused.returncode != 0, "bob created a Stake naming alice"
     assert "only alice may create, bond, unbond or vote with it, not bob" in refused.stderr
+    # nor may the cluster admin: no break-glass group by default
+    refused = as_user(plane, admin, "create", "-n", namespace, "-f", "-", input=mine)
+    assert refused.returncode != 0, "the cluster admin created a Stake naming alice"
+    assert "only alice may create, bond, unbond or vote with it" in refused.stderr
     created = as_user(plane, alice, "create", "-n", namespace, "-f", "-", input=mine)
     assert created.returncode == 0, created.stderr
     # bob cannot unbond, bond more or vote with it
@@ -146,3 +184,33 @@ def test_only_the_named_account_bonds_unbonds_or_votes(
     )
     assert stored["spec"]["unbond"] is True
     assert stored["spec"]["amount"] == "3000000"
+
+
+@pytest.mark.parametrize("stake_policy", [[BREAK_GLASS]], indirect=True, ids=["break-glass"])
+def test_a_break_glass_group_member_may_act_on_any_stake_and_no_one_else(
+    control_plane: ControlPlane, namespace: str, stake_policy: None
+) -> None:
+    del stake_policy
+    plane = control_plane
+    grant_stakes(plane, namespace, "alice", "bob", "carol")
+    alice, bob = plane.kubeconfig_for("alice"), plane.kubeconfig_for("bob")
+    carol = plane.kubeconfig_for("carol", groups=[BREAK_GLASS])
+    mine = json.dumps(
+        stake("alice-stake", account="alice", amount=2_000_000, kind="MixNode", target="m1")
+    )
+    refused = refused_once_loaded(plane, bob, namespace, mine)
+    assert refused.returncode != 0, "bob (not in the break-glass group) created alice's Stake"
+    created = as_user(plane, alice, "create", "-n", namespace, "-f", "-", input=mine)
+    assert created.returncode == 0, created.stderr
+    # the cluster admin is not in the group: still refused
+    result = patch_stake(plane, plane.admin_kubeconfig, namespace, {"spec": {"unbond": True}})
+    assert result.returncode != 0, "the cluster admin unbonded alice's Stake"
+    assert "only alice may create, bond, unbond or vote with it" in result.stderr
+    assert patch_stake(plane, bob, namespace, {"spec": {"unbond": True}}).returncode != 0
+    # carol, in the break-glass group, unbonds it (a compromised key's stake, say)
+    result = patch_stake(plane, carol, namespace, {"spec": {"unbond": True}})
+    assert result.returncode == 0, result.stderr
+    stored = json.loads(
+        plane.kubectl("get", "stake", "alice-stake", "-n", namespace, "-o", "json").stdout
+    )
+    assert stored["spec"]["unbond"] is True
