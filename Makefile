@@ -35,7 +35,7 @@ node: ## Build (or reuse) the real node's binaries: kubelet, containerd 2.x, CNI
 	@hack/build-node.sh >/dev/null
 
 .PHONY: images
-images: venv node ## Build (or reuse) the real node's offline images (pause, busybox, operator)
+images: venv node ## Build (or reuse) the real node's offline images (pause, busybox, operator, edge agent)
 	@$(PY) -m fogcompute_testbed.images
 
 .PHONY: native

@@ -131,12 +131,19 @@ def test_host_0_is_an_edge_node_whose_agent_pod_reports_this_machine(
 ) -> None:
     node = _get(control_plane, "node", NODE_NAME)
     assert node["metadata"]["labels"]["fogcompute.io/edge"] == "true"
-    pod = _release_pod(control_plane, release, "edge-agent")
+
+    def ready_agent() -> dict[str, Any] | None:
+        pod = _release_pod(control_plane, release, "edge-agent")
+        statuses = pod["status"].get("containerStatuses") or [{}]
+        return pod if statuses[0].get("ready") is True else None
+
+    # helm --wait does not wait for it: a DaemonSet of one with maxUnavailable 1 counts as ready.
+    pod = _wait("the edge agent's pod on host-0 to be Ready", ready_agent, timeout=120)
     assert pod["spec"]["nodeName"] == NODE_NAME
     assert pod["metadata"]["ownerReferences"][0]["kind"] == "DaemonSet"
     assert pod["status"]["phase"] == "Running"
     (container,) = pod["status"]["containerStatuses"]
-    assert container["ready"] is True
+    assert container["restartCount"] == 0
     assert container["image"] == "ghcr.io/fog-compute/edge-agent:0.1.0"
     assert container["containerID"].startswith("containerd://")
     security = pod["spec"]["containers"][0]["securityContext"]
