@@ -99,6 +99,7 @@ def test_success_queued_placed_running_ready_succeeded(cluster: Cluster) -> None
     assert complete is not None
     assert complete["status"] == "True"
     assert [a["outcome"] for a in status["attempts"]] == ["Succeeded"]
+    assert [a.get("exitCode") for a in status["attempts"]] == [0]
     assert status["failures"] == 0
     reasons = cluster.event_reasons("ok")
     for reason in ("Queued", "Scheduled", "Ready", "Completed"):
@@ -117,6 +118,9 @@ def test_failed_pods_are_retried_with_backoff_up_to_backoff_limit(cluster: Clust
     assert status["failures"] == 3
     assert [a["outcome"] for a in status["attempts"]] == ["Failed"] * 3
     assert [a["number"] for a in status["attempts"]] == [1, 2, 3]
+    # kwok's failing stage ends the container with exit code 1: kept as structured status.
+    assert [a["exitCode"] for a in status["attempts"]] == [1, 1, 1]
+    assert status["lastExitCode"] == 1
     # The backoff doubled: each retry started no earlier than base * 2**(n-1) after the failure.
     attempts = status["attempts"]
     for n, (ended, started) in enumerate(itertools.pairwise(attempts), start=1):
