@@ -29,6 +29,8 @@ from fogcompute_edge_agent.specs import DeviceSpec, SpecError, read_spec
 __all__ = ["Agent", "PeripheralSource"]
 
 log = logging.getLogger(__name__)
+# How long a report waits for the evictions it follows (the revocation target is 1 s).
+REVOKE_BEFORE_REPORT_SECONDS = 1.0
 
 
 class PeripheralSource(Protocol):
@@ -115,9 +117,23 @@ class Agent:
                 },
             )
             if not decision.harvestable and self.revoker is not None:
-                self._spawn(self.revoker.revoke(started=started))
-            self.reporter.wake()
+                self._spawn(self._revoke_then_report(started=started))
+            else:
+                self.reporter.wake()
         return decision
+
+    async def _revoke_then_report(self, *, started: float) -> None:
+        """Evict first, then report: the report makes the operator evict the same pods too
+        (its backup for a silent agent), so reporting first would race the agent's own
+        evictions. The report waits for them at most ``REVOKE_BEFORE_REPORT_SECONDS``."""
+        assert self.revoker is not None
+        revoking = self._spawn(self.revoker.revoke(started=started))
+        try:
+            _, pending = await asyncio.wait({revoking}, timeout=REVOKE_BEFORE_REPORT_SECONDS)
+            if pending:
+                log.warning("evictions still running; reporting anyway", extra={"node": self.node})
+        finally:
+            self.reporter.wake()
 
     # ---------------------------------------------------------------- helpers
     def _interval(self) -> float:
@@ -126,10 +142,11 @@ class Agent:
         assert self.spec is not None
         return float(self.spec.reporting.report_interval_seconds)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
