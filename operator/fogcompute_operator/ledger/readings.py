@@ -76,10 +76,12 @@ def insert_readings(conn: Conn, rows: Sequence[StoredReading]) -> None:
 
 
 def last_counter_connection(conn: Conn, stake: str) -> int | None:
-    """The counter (micro-cpu-seconds) of ``stake``'s latest reading that had one."""
+    """The counter (micro-cpu-seconds) of ``stake``'s latest reading; None when there is none
+    or it had no counter (the epochs since were paid by the estimate: a delta from an older
+    counter would pay them twice, so the next reading starts a new baseline)."""
     row = conn.execute(
         "SELECT counter_micros FROM ledger_meter_readings"
-        " WHERE stake_uid = %s AND counter_micros IS NOT NULL ORDER BY epoch DESC LIMIT 1",
+        " WHERE stake_uid = %s ORDER BY epoch DESC LIMIT 1",
         (stake,),
     ).fetchone()
-    return None if row is None else int(str(row[0]))
+    return None if row is None or row[0] is None else int(str(row[0]))

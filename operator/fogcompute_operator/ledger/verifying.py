@@ -221,3 +221,24 @@ def _check_totals(conn: Conn, audit: _Audit) -> None:
             audit.flag(
                 None, f"{pool} holds {cached.get(pool, 0)} but its stakes sum to {totals[kind]}"
             )
+    _check_readings(conn, audit)
+
+
+_MISMATCHED_READINGS = """
+SELECT r.entry_id, r.stake_uid, r.epoch, e.resource_uid, e.action, e.epoch
+  FROM ledger_meter_readings r JOIN ledger_entries e ON e.id = r.entry_id
+ WHERE e.action <> 'reward' OR e.resource_uid <> r.stake_uid OR e.epoch <> r.epoch
+ LIMIT 50
+"""
+
+
+def _check_readings(conn: Conn, audit: _Audit) -> None:
+    """Each meter reading belongs to the reward entry of its own stake and epoch."""
+    for entry_id, stake, epoch, uid, action, entry_epoch in conn.execute(
+        _MISMATCHED_READINGS
+    ).fetchall():
+        audit.flag(
+            int(entry_id),
+            f"meter reading of stake {stake} epoch {epoch} joins entry {entry_id} "
+            f"({action} of {uid} epoch {entry_epoch}), not that stake's reward for that epoch",
+        )

@@ -497,7 +497,7 @@ class Ledger:
 
     def last_counter(self, stake: str) -> int | None:
         """The EdgeDevice counter (micro-cpu-seconds) ``stake``'s last reward was computed from
-        (``readings``), None before the first reading with one."""
+        (``readings``); None before the first reading, or when the last one had no counter."""
         return self._read(lambda conn: last_counter_connection(conn, stake))
 
     def _read(self, work: Callable[[Conn], T]) -> T:

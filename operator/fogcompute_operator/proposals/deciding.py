@@ -17,7 +17,9 @@ The "decide" step of the Proposal reconcile, around the ledger write like the St
   does not apply are named in an Event. A passed Proposal whose changes cannot apply to the
   parameters in force (``treasury.apply_changes`` refuses them: e.g. a tier left with every
   weight 0) turns Failed instead, with the ``Applied`` condition and a Warning Event naming the
-  parameter and the fix; it never counts in ``in_force``. Executed and Failed are final.
+  parameter and the fix; it never counts in ``in_force``. Executed and Failed are final. While
+  voting, changes that could not apply now are flagged early (``Applied=False``,
+  ``WouldNotApply``), so voters know.
 """
 
 from __future__ import annotations
@@ -179,6 +181,13 @@ def settle(
             )
         if status.get("phase") in _FINAL:
             verdicts[APPLIED] = _applied(proposal, facts, phase=str(status["phase"]))
+        elif (problem := inapplicable(proposal, facts.params)) is not None:
+            verdicts[APPLIED] = Verdict(
+                "False",
+                "WouldNotApply",
+                f"if it passed now its changes could not apply: {problem}; create a new "
+                "Proposal with values that can",
+            )
     elif "phase" not in status:
         status["phase"] = "Pending"
     conditions, events = apply_verdicts(before, verdicts, now=facts.now, generation=generation)

@@ -11,8 +11,10 @@ transaction). The rule, for the epochs one settlement pays:
 - capped by the estimate of those epochs (run time x cpu request): an agent cannot claim more
   than its pods' requests allowed; the credited total is shared among the epochs in proportion
   to their estimates (a catch-up after an outage pays each epoch its part);
-- no counter on the device, or no earlier reading to take a delta from: the estimate, with the
-  reason in the ``ComputeMeasured`` condition (and its Event);
+- no counter on the device, or no earlier reading to take a delta from (none yet, or the last
+  one had no counter: the epochs since were paid by the estimate and must not be paid again
+  from an older counter's delta): the estimate, with the reason in the ``ComputeMeasured``
+  condition (and its Event), and this counter recorded as the next baseline;
 - at the bond (the unpaid marker epoch) the counter is recorded as the baseline, 0 credited.
 
 The verdict is the Stake's ``ComputeMeasured`` condition. Micro-cpu-seconds are integers in the

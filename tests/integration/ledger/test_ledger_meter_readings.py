@@ -59,9 +59,10 @@ def test_a_reward_records_its_reading_once_and_the_last_counter_is_read_back(
     assert isinstance(again, Receipt)
     assert again.replayed
     assert ledger.last_counter("s1") == 9_000_000
-    # an estimated reading without a counter does not move the baseline
+    # paid by the estimate (no counter): the next reading starts a new baseline, so the epochs
+    # the estimate paid are never paid again from an older counter's delta
     ledger.apply(Reward(uid="s1", epoch=3, amount=5, reading=reading(None, 500_000, "estimated")))
-    assert ledger.last_counter("s1") == 9_000_000
+    assert ledger.last_counter("s1") is None
     assert rows(postgres, database) == [
         ("s1", 1, 5_000_000, 0, "baseline"),
         ("s1", 2, 9_000_000, 4_000_000, "measured"),
@@ -105,3 +106,27 @@ def test_readings_are_append_only_and_checked_by_the_database(
                 " credited_micros, basis) SELECT 's1', 9, max(id), NULL, 0, 'measured'"
                 " FROM ledger_entries"
             )
+
+
+def test_verify_names_a_reading_moved_to_another_entry(
+    ledger: Ledger, postgres: Postgres, database: str
+) -> None:
+    fund(ledger, dave=5_000)
+    ledger.apply(Mint(uid="budget", epoch=1, to=REWARDS, amount=1_000))
+    ledger.apply_many(
+        [
+            Bond(uid="s1", epoch=2_000, staker=DAVE, amount=2_000),
+            Reward(uid="s1", epoch=1, amount=0, reading=reading(5_000_000, 0, "baseline")),
+            Reward(uid="s1", epoch=2, amount=40, reading=reading(9_000_000, 4_000_000)),
+        ]
+    )
+    assert ledger.verify().breaks == ()
+    # a superuser, triggers off, points epoch 2's reading at the bond's entry
+    postgres.psql(
+        "SET session_replication_role = replica; UPDATE ledger_meter_readings SET entry_id ="
+        " (SELECT id FROM ledger_entries WHERE action = 'bond') WHERE epoch = 2",
+        dbname=database,
+    )
+    (found,) = ledger.verify().breaks
+    assert "meter reading of stake s1 epoch 2 joins entry" in found.what
+    assert "not that stake's reward for that epoch" in found.what

@@ -194,6 +194,27 @@ def test_a_passed_proposal_whose_weights_cannot_apply_fails_with_the_reason() ->
     assert not [e for e in settled.events if e.reason == "ParametersApplied"]
 
 
+def test_while_voting_changes_that_could_not_apply_are_flagged_early() -> None:
+    proposal, facts = passed(BRONZE_ZERO)
+    voting = Facts(
+        now=facts.now,
+        params=facts.params,
+        history={"deposit": facts.history["deposit"]},
+        bonded=facts.bonded,
+    )
+    early = settle(proposal, {"status": {"phase": "Voting"}}, voting, state="Ready", message="")
+    assert early.status["phase"] == "Voting"
+    applied = next(c for c in early.status["conditions"] if c["type"] == "Applied")
+    assert (applied["status"], applied["reason"]) == ("False", "WouldNotApply")
+    assert "every weight of tier bronze would be 0" in applied["message"]
+    fine, facts = passed([("scheduler.tierWeights.gold.cost", "3")])
+    voting = Facts(
+        now=facts.now, params=facts.params, history={"deposit": facts.history["deposit"]}
+    )
+    quiet = settle(fine, {"status": {"phase": "Voting"}}, voting, state="Ready", message="")
+    assert not [c for c in quiet.status["conditions"] if c["type"] == "Applied"]
+
+
 def test_a_passed_proposal_with_valid_weights_executes_and_stays_executed() -> None:
     proposal, facts = passed([("scheduler.tierWeights.gold.cost", "3")])
     settled = settle(proposal, {"status": {"phase": "Voting"}}, facts, state="Ready", message="")
