@@ -2,11 +2,11 @@
 
 Flow: a controller reads the cluster and the ledger, asks these modules what should happen
 (``tallying`` a proposal's votes, ``rewarding`` an epoch, ``slashing`` downtime, ``unbonding``
-maturity, ``parameters`` a governed change), then turns the answer into ledger actions
-(``fogcompute_operator.ledger``). Nothing here imports the ledger, kopf or the Kubernetes client.
+maturity), then turns the answer into ledger actions (``fogcompute_operator.ledger``). The
+governed parameters and their checks live in ``fogcompute_operator.treasury`` (``governing``,
+``weighting``). Nothing here imports the ledger, kopf or the Kubernetes client.
 """
 
-from fogcompute_operator.economics.parameters import WHITELIST, EconomicParameters, apply_change
 from fogcompute_operator.economics.rewarding import (
     MixingParams,
     NodeShare,
@@ -38,8 +38,6 @@ from fogcompute_operator.economics.unbonding import (
 )
 
 __all__ = [
-    "WHITELIST",
-    "EconomicParameters",
     "MixingParams",
     "NodeShare",
     "SlashDecision",
@@ -50,7 +48,6 @@ __all__ = [
     "UnbondRequest",
     "Verdict",
     "VoteOption",
-    "apply_change",
     "check_unbond",
     "compute_reward",
     "count_votes",
