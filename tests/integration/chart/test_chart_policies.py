@@ -4,7 +4,11 @@ judges each workload's pod template against the restricted profile)."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -219,3 +223,85 @@ def test_the_edge_agent_needs_a_privileged_namespace_for_its_host_paths(
         warnings,
         re.MULTILINE,
     ), warnings
+
+
+def until(what: str, probe: Callable[[], tuple[Any, Any]], *, timeout: float) -> Any:
+    """``probe`` returns (the awaited value or None, what it saw); one bounded wait."""
+    deadline, seen = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        value, seen = probe()
+        if value is not None:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"waited {timeout:.0f}s for {what}; last seen: {seen!r}")
+
+
+def evict(plane: ControlPlane, namespace: str, pod: str) -> Any:
+    eviction = {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": pod, "namespace": namespace},
+    }
+    path = f"/api/v1/namespaces/{namespace}/pods/{pod}/eviction"
+    return plane.kubectl(
+        "create", "--raw", path, "-f", "-", input=json.dumps(eviction), check=False
+    )
+
+
+def ready_operator_pod(plane: ControlPlane, namespace: str, release: str) -> str:
+    selector = f"app.kubernetes.io/instance={release},app.kubernetes.io/component=operator"
+
+    def probe() -> tuple[str | None, Any]:
+        found = plane.kubectl("get", "pods", "-n", namespace, "-l", selector, "-o", "json")
+        pods = json.loads(found.stdout)["items"]
+        for pod in pods:
+            conditions = pod["status"].get("conditions") or []
+            ready = any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+            if ready and not pod["metadata"].get("deletionTimestamp"):
+                return pod["metadata"]["name"], pods
+        return None, [(p["metadata"]["name"], p["status"].get("phase")) for p in pods]
+
+    return str(until(f"a Ready operator pod of {release}", probe, timeout=120))
+
+
+def disruptions_allowed(plane: ControlPlane, namespace: str, name: str, want: int) -> None:
+    def probe() -> tuple[bool | None, Any]:
+        found = plane.kubectl("get", "pdb", name, "-n", namespace, "-o", "json")
+        status = json.loads(found.stdout).get("status") or {}
+        return (True if status.get("disruptionsAllowed") == want else None), status
+
+    until(f"PodDisruptionBudget {name} to allow {want} disruption(s)", probe, timeout=60)
+
+
+def test_the_budget_lets_a_drain_evict_the_operator_where_zero_would_block_it(
+    control_plane: ControlPlane, crds: list[str], namespace: str
+) -> None:
+    """Installed for real (kwok nodes run the pod): the eviction a node drain sends goes through
+    with the chart's budget, and is refused (429) once the budget is edited to maxUnavailable 0,
+    which is why the schema refuses 0."""
+    del crds
+    release = f"pdb-{uuid.uuid4().hex[:6]}"
+    control_plane.helm(
+        "install", release, str(CHART), "--namespace", namespace,
+        "--set", "crds.enabled=false,peering.installCRD=false,edgeAgent.enabled=false",
+        "--set", f"peering.name={release}",
+        "--set", "tolerations[0].key=kwok.x-k8s.io/node,tolerations[0].operator=Exists",
+    )  # fmt: skip
+    budget = f"{release}-fog-compute-operator"
+    try:
+        first = ready_operator_pod(control_plane, namespace, release)
+        disruptions_allowed(control_plane, namespace, budget, 1)
+        assert evict(control_plane, namespace, first).returncode == 0
+
+        second = ready_operator_pod(control_plane, namespace, release)
+        assert second != first
+        control_plane.kubectl(
+            "patch", "pdb", budget, "-n", namespace, "--type=merge",
+            "-p", '{"spec": {"maxUnavailable": 0}}',
+        )  # fmt: skip
+        disruptions_allowed(control_plane, namespace, budget, 0)
+        blocked = evict(control_plane, namespace, second)
+        assert blocked.returncode != 0
+        assert "disruption budget" in blocked.stderr
+    finally:
+        control_plane.helm("uninstall", release, "--namespace", namespace, check=False)
