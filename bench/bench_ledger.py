@@ -15,7 +15,11 @@ one fresh database, in one run:
 - idempotent replays/s: the same transfers applied again (each returns its recorded receipt);
 - ``verify`` over the whole ledger once it holds ``--entries`` entries (default 1,000,000);
 - epoch settlement of 1,000 stakes: Nym rewards computed (``economics.settle_mixing``) and posted
-  as 1,000 ``Reward`` actions, then the same settlement replayed.
+  as 1,000 ``Reward`` actions, then the same settlement replayed;
+- compute settlement of the same 1,000 stakes as EdgeDevice stakes: per stake the last meter
+  reading read back (``Ledger.last_counter``, one query each, as the Stake reconcile does), the
+  counter's delta capped by the estimate (``stakes.delivering``), and 1,000 ``Reward`` actions
+  each with its meter reading, in one transaction; the epoch before lays the baselines.
 
 The last line printed is one JSON object with every figure and ratio.
 """
@@ -32,7 +36,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from fogcompute_operator.economics import MixingParams, NodeShare, settle_mixing
+from fogcompute_operator.economics import MixingParams, NodeShare, compute_reward, settle_mixing
 from fogcompute_operator.ledger import (
     REWARDS,
     Action,
@@ -47,6 +51,7 @@ from fogcompute_operator.ledger import (
     staker_account,
 )
 from fogcompute_operator.ledger.baseline import plain_insert_rate
+from fogcompute_operator.stakes.delivering import deliver
 from fogcompute_testbed.postgres import Postgres
 from fogcompute_testbed.toolchain import repo_root
 
@@ -132,6 +137,34 @@ def settle(ledger: Ledger, epoch: int, rng: random.Random) -> tuple[float, int, 
     return seconds, sum(rewards.values()), sum(o.replayed for o in receipts)
 
 
+def settle_compute(ledger: Ledger, epoch: int, rng: random.Random) -> tuple[float, float]:
+    """One epoch's compute rewards from measured counters; return (seconds, of them reads)."""
+    started = time.perf_counter()
+    last = {f"stake-{i}": ledger.last_counter(f"stake-{i}") for i in range(STAKERS)}
+    reads = time.perf_counter() - started
+    actions: list[Action] = []
+    for i in range(STAKERS):
+        uid = f"stake-{i}"
+        counter = Fraction(epoch * 3_000 + rng.randint(0, 2_000), 1)
+        estimate = Fraction(rng.randint(1_000, 4_000))
+        delivery = deliver(
+            device=f"edge-{i}",
+            epochs=[epoch],
+            estimates={epoch: estimate},
+            counter=counter,
+            last_micros=last[uid],
+        )
+        amount = compute_reward(cpu_seconds=delivery.cpu[epoch], rate_per_cpu_second=10)
+        actions.append(
+            Reward(uid=uid, epoch=epoch, amount=amount, reading=delivery.readings[epoch])
+        )
+    outcomes = ledger.apply_many(actions)
+    seconds = time.perf_counter() - started
+    if not all(isinstance(o, Receipt) for o in outcomes):
+        raise SystemExit("compute settlement refused a reward")
+    return seconds, reads
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transfers", type=int, default=20_000)
@@ -198,6 +231,13 @@ def run(server: Postgres, args: argparse.Namespace, rng: random.Random) -> int:
             f"epoch settlement, {STAKERS} stakes: {settle_s:.2f} s (paid {paid:,}); "
             f"replayed: {resettle_s:.2f} s, nothing paid twice"
         )
+        settle_compute(ledger, 2, random.Random(SEED))  # the baselines (no earlier reading)
+        compute_s, reads_s = settle_compute(ledger, 3, random.Random(SEED + 1))
+        print(
+            f"compute settlement with meter readings, {STAKERS} stakes: {compute_s:.2f} s "
+            f"({compute_s / settle_s:.2f}x the mixing settlement; of it {reads_s:.2f} s for "
+            f"{STAKERS} last-reading reads, one query each as the Stake reconciles do)"
+        )
 
         existing = ledger.head()[0]
         fill = max(0, args.entries - existing)
@@ -225,6 +265,8 @@ def run(server: Postgres, args: argparse.Namespace, rng: random.Random) -> int:
                 "replay_vs_apply": round(replay_rate / ledger_rate, 2),
                 "settlement_1000_stakes_s": round(settle_s, 3),
                 "settlement_replay_s": round(resettle_s, 3),
+                "compute_settlement_1000_stakes_s": round(compute_s, 3),
+                "compute_settlement_reads_s": round(reads_s, 3),
                 "fill_transfers_per_s": round(fill / fill_s) if fill else None,
                 "verify_entries": report.entries,
                 "verify_s": round(report.seconds, 2),

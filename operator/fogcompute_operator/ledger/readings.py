@@ -57,22 +57,25 @@ class StoredReading:
 def insert_readings(conn: Conn, rows: Sequence[StoredReading]) -> None:
     if not rows:
         return
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO ledger_meter_readings (stake_uid, epoch, entry_id, counter_micros,"
-            " credited_micros, basis) VALUES (%s, %s, %s, %s, %s, %s)",
-            [
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY ledger_meter_readings (stake_uid, epoch, entry_id, counter_micros,"
+            " credited_micros, basis) FROM STDIN"
+        ) as copy,
+    ):
+        for r in rows:
+            reading = r.reading
+            copy.write_row(
                 (
                     r.stake,
                     r.epoch,
                     r.entry_id,
-                    r.reading.counter_micros,
-                    r.reading.credited_micros,
-                    r.reading.basis,
+                    reading.counter_micros,
+                    reading.credited_micros,
+                    reading.basis,
                 )
-                for r in rows
-            ],
-        )
+            )
 
 
 def last_counter_connection(conn: Conn, stake: str) -> int | None:
