@@ -180,6 +180,12 @@ def test_a_fogjob_runs_busybox_for_real_and_succeeds(
     _wait_phase(control_plane, namespace, "hello", "Succeeded")
     (pod,) = _job_pods(control_plane, namespace, "hello")
     assert pod["spec"]["nodeName"] == NODE_NAME
+    # Placed on host-0 as on a harvested edge device.
+    status = _get(control_plane, "fogjob", "hello", "-n", namespace)["status"]
+    (assignment,) = status["placement"]["assignments"]
+    assert (assignment["node"], assignment["harvested"]) == (NODE_NAME, True)
+    assert pod["metadata"]["labels"]["fogcompute.io/harvest"] == "true"  # the agent may evict it
+    assert status["lastExitCode"] == 0
     assert pod["status"]["phase"] == "Succeeded"
     assert pod["status"]["podIP"].startswith("10.244.")
     (container,) = pod["status"]["containerStatuses"]
