@@ -18,7 +18,13 @@ from fogcompute_operator.controlling import EventNote, Informer, InformerSpec
 from fogcompute_operator.kube import EDGEDEVICES, NODES, PROPOSALS, Body, ObjectKey
 from fogcompute_operator.ledger.histories import ActionHistory
 from fogcompute_operator.proposals import Facts, settle
-from fogcompute_operator.scheduling import DEFAULT_TIERS, JobRequest, Tier
+from fogcompute_operator.scheduling import (
+    DEFAULT_TIERS,
+    JobRequest,
+    NodeSnapshot,
+    Tier,
+    schedule_round,
+)
 from fogcompute_operator.scheduling.batching import (
     WORKLOAD_PODS,
     ClusterView,
@@ -278,6 +284,40 @@ def test_the_event_goes_to_the_proposal_executed_last() -> None:
 
 
 # -- the scheduler reads its tier source every round ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "chosen"),
+    [
+        pytest.param({}, "near", id="default gold weights: latency 2, cost 1"),
+        pytest.param({"gold.latency": Fraction(0), "gold.cost": Fraction(5)}, "cheap", id="cost"),
+        pytest.param({"gold.latency": Fraction(5), "gold.cost": Fraction(0)}, "near", id="latency"),
+    ],
+)
+def test_governed_weights_change_where_a_round_places_a_job(
+    overrides: dict[str, Fraction], chosen: str
+) -> None:
+    nodes = (
+        NodeSnapshot(
+            name="near",
+            cpu_millis=4000,
+            memory_bytes=1 << 33,
+            latency_ms=2.0,
+            price_per_cpu_second=1e-3,
+        ),
+        NodeSnapshot(
+            name="cheap",
+            cpu_millis=4000,
+            memory_bytes=1 << 33,
+            latency_ms=80.0,
+            price_per_cpu_second=1e-5,
+        ),
+    )
+    job = JobRequest(name="ns/a", uid="a", tier="gold", cpu_millis=500, memory_bytes=1 << 28)
+    result = schedule_round(
+        jobs=(job,), nodes=nodes, tiers=tiers_in_force(overrides), budget_seconds=0.2, seed=1
+    )
+    assert [p.nodes for p in result.placements] == [(chosen,)]
 
 
 class RecordingExecutor(ThreadPoolExecutor):
