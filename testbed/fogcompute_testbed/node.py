@@ -28,6 +28,7 @@ import yaml
 from fogcompute_testbed.images import ImageArchive, build_images
 from fogcompute_testbed.kubeconfigs import write_cert_kubeconfig
 from fogcompute_testbed.nodeconfig import (
+    NODE_LABELS,
     NODE_NAME,
     NodeLayout,
     cni_conflist,
@@ -69,11 +70,6 @@ KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
 # The ``kubernetes`` Service's ClusterIP: the first address of the API server's
 # --service-cluster-ip-range (10.0.0.0/24); pods on host-0 reach the API server through it.
 KUBERNETES_SERVICE_IP = "10.0.0.1"
-# An edge node, as the issue asks: the chart's edge-agent DaemonSet runs on it (its image is
-# imported with the others) and reports its EdgeDevice from the host's /proc and /sys. The
-# scheduler then treats host-0 as a harvested device: FogJobs run there only with
-# spec.allowHarvested while that EdgeDevice says harvestable (``release`` applies its policy).
-NODE_LABELS = {"fogcompute.io/real-node": "true", "fogcompute.io/edge": "true"}
 NODE_BINARIES = ("kubelet", "containerd", "containerd-shim-runc-v2", "ctr", "pause")
 START_TIMEOUT = float(os.environ.get("FOG_TESTBED_TIMEOUT", "120"))
 

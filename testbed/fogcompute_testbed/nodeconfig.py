@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "NODE_LABELS",
     "NODE_NAME",
     "SANDBOX_IMAGE",
     "NodeLayout",
@@ -27,6 +28,11 @@ __all__ = [
 ]
 
 NODE_NAME = "host-0"
+# A real node and an edge node, as the issue asks: the chart's edge-agent DaemonSet runs on it and
+# reports its EdgeDevice from the host's /proc and /sys. The scheduler then treats host-0 as a
+# harvested device: FogJobs run there only with spec.allowHarvested while that EdgeDevice says
+# harvestable (``release`` applies its policy).
+NODE_LABELS = {"fogcompute.io/real-node": "true", "fogcompute.io/edge": "true"}
 SANDBOX_IMAGE = "fogcompute.io/testbed/pause:1"
 _SUBNET_BASE = ipaddress.IPv4Network("10.244.0.0/16")
 

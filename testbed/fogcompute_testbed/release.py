@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from fogcompute_testbed.nodeconfig import NODE_NAME
+from fogcompute_testbed.nodeconfig import NODE_LABELS, NODE_NAME
 from fogcompute_testbed.toolchain import repo_root
 
 __all__ = [
@@ -29,8 +29,6 @@ __all__ = [
 
 DEFAULT_RELEASE = "fog-compute"
 DEFAULT_NAMESPACE = "fog-system"
-LABEL_EDGE = "fogcompute.io/edge"
-LABEL_REAL_NODE = "fogcompute.io/real-node"
 # host-0's EdgeDevice policy (a shared build machine); applied once the chart's CRDs exist.
 HOST_EDGE_DEVICE = repo_root() / "samples" / "real-node" / "edgedevice-host-0.yaml"
 
@@ -55,15 +53,15 @@ class ChartRelease:
 def node_values() -> dict[str, Any]:
     """Values that run the chart's operator and edge agent on the test bed's real node: the
     chart's defaults (pod network, probes, read-only root) plus the node and images that are never
-    pulled. The agent's DaemonSet selects edge nodes that are real: the kwok edge nodes run
-    nothing (``make up`` gives them agent processes of their own)."""
+    pulled. The agent's DaemonSet selects nodes labelled as host-0 is, edge nodes that are real:
+    the kwok edge nodes run nothing (``make up`` gives them agent processes of their own)."""
     return {
         "image": {"pullPolicy": "Never"},
         "nodeSelector": {"kubernetes.io/hostname": NODE_NAME},
         "edgeAgent": {
             "enabled": True,
             "image": {"pullPolicy": "Never"},
-            "nodeSelector": {LABEL_EDGE: "true", LABEL_REAL_NODE: "true"},
+            "nodeSelector": dict(NODE_LABELS),
         },
     }
 

@@ -27,8 +27,8 @@ from fogcompute_testbed.imagespecs import (
     ImageSpec,
     dockerfile_runtime,
 )
-from fogcompute_testbed.node import NODE_LABELS
 from fogcompute_testbed.nodeconfig import (
+    NODE_LABELS,
     NODE_NAME,
     SANDBOX_IMAGE,
     NodeLayout,
