@@ -3,7 +3,8 @@
 -- being voted on (Voting) or has passed and waits to apply; Healthy when it ended the way
 -- governance decided, Executed (its changes in force) or Rejected (voted down, vetoed or no
 -- quorum: a legitimate outcome, named in the message); Degraded when the ledger cannot serve
--- it, the deposit was refused, or it Failed (a spec the operator refused, or changes that
+-- it, the deposit was refused, its changes could not apply if it passed now (Applied=False,
+-- WouldNotApply, while voting), or it Failed (a spec the operator refused, or changes that
 -- could not apply when it passed).
 local hs = {}
 
@@ -61,6 +62,13 @@ local deposited = condition("Deposited")
 if deposited ~= nil and deposited.status == "False" then
   hs.status = "Degraded"
   hs.message = deposited.message
+  return hs
+end
+-- Flagged while voting: passing it would end Failed, so it needs a new Proposal now.
+local applied = condition("Applied")
+if applied ~= nil and applied.status == "False" then
+  hs.status = "Degraded"
+  hs.message = applied.message
   return hs
 end
 
