@@ -5,6 +5,7 @@ and the status and message the script must return."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,19 @@ def test_a_broken_check_fails_its_case() -> None:
         "status": "Degraded",
         "message": obj["status"]["conditions"][1]["message"],
     }
+
+
+_NAMED = re.compile(r'(?:reason|phase|type)\s*==\s*"(\w+)"|condition\("(\w+)"\)|(\w+)\s*=\s*true')
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_every_condition_reason_and_phase_a_check_names_is_one_the_code_writes(kind: str) -> None:
+    """Guards against drift: a reason renamed in the operator must not leave a check behind."""
+    script = (HEALTH / kind / "health.lua").read_text()
+    named = {next(g for g in match.groups() if g) for match in _NAMED.finditer(script)}
+    sources = [*(ROOT / "operator" / "fogcompute_operator").rglob("*.py")]
+    sources += [*(ROOT / "api" / "fogcompute_api").rglob("*.py")]
+    code = "\n".join(path.read_text() for path in sources)
+
+    assert named, f"{kind}: the check names no reason, phase or condition"
+    assert [name for name in sorted(named) if f'"{name}"' not in code] == []
