@@ -1,10 +1,13 @@
 """Hypothesis drives random Stake and Proposal histories through the controllers' pure decisions
 and the real ledger (PostgreSQL), with a fake clock: stakes created, grown, unbonded, their
 object going down and up, time passing, votes and tallies, and looks whose status write is lost
-(as when the operator dies between the ledger commit and the status patch). After every step
-every ledger invariant holds and each stake's tokens are conserved (bonded + unbonding + slashed
-+ released = bonded in); looks at one moment settle (the third records nothing new); at the end the
-chain verifies. No API server here: the decisions are the controllers' own (``plan``/``settle``).
+(as when the operator dies between the ledger commit and the status patch), and a harvest CPU
+counter behind the stakes that grows and is reset. After every step every ledger invariant holds
+and each stake's tokens are conserved (bonded + unbonding + slashed + released = bonded in);
+every reward carries exactly one meter reading, and the cpu-seconds credited from the counter
+never exceed what it grew; looks at one moment settle (the third records nothing new); at the
+end the chain verifies. No API server here: the decisions are the controllers' own
+(``plan``/``settle``, ``delivering.deliver``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from fogcompute_operator import proposals, stakes
 from fogcompute_operator.economics import VoteOption
 from fogcompute_operator.ledger import Ledger, Mint, Receipt, StakeUid, staker_account
 from fogcompute_operator.stakes import Health
+from fogcompute_operator.stakes.delivering import deliver, marker
 from fogcompute_operator.treasury import Governed, epoch_of
 from fogcompute_testbed.postgres import Postgres
 from hypothesis import HealthCheck, settings
@@ -64,6 +68,7 @@ class EconomicsMachine(RuleBasedStateMachine):
         self.bodies: dict[str, dict[str, Any]] = {}
         self.down: dict[str, bool] = {}
         self.proposal: dict[str, Any] | None = None
+        self.counter = Fraction(0)  # the device's status.harvestCpuSeconds
 
     @initialize(amount=st.integers(100, 3_000))
     def first_stake(self, amount: int) -> None:
@@ -101,6 +106,14 @@ class EconomicsMachine(RuleBasedStateMachine):
     @rule(name=NAMES, down=st.booleans())
     def health(self, name: str, down: bool) -> None:
         self.down[name] = down
+
+    @rule(seconds=st.integers(0, 30))
+    def use_cpu(self, seconds: int) -> None:
+        self.counter += seconds
+
+    @rule(value=st.integers(0, 5))
+    def reset_counter(self, value: int) -> None:
+        self.counter = Fraction(value)
 
     @rule(seconds=st.integers(1, 25))
     def advance(self, seconds: int) -> None:
@@ -142,6 +155,18 @@ class EconomicsMachine(RuleBasedStateMachine):
             budget=PARAMS.mixing_pool,
         )
         epochs = stakes.deciding.reward_epochs(history, epoch=epoch, unbond=stake.spec.unbond)
+        readings = {}
+        if epochs:
+            delivery = deliver(
+                device="d",
+                epochs=epochs,
+                estimates=dict.fromkeys(epochs, Fraction(20)),
+                counter=self.counter,
+                last_micros=self.ledger.last_counter(uid),
+            )
+            readings = dict(delivery.readings)
+        if "reward" not in history and (baseline := marker(self.counter)) is not None:
+            readings[epoch] = baseline
         return stakes.Facts(
             now=self.now,
             epoch=epoch,
@@ -153,6 +178,7 @@ class EconomicsMachine(RuleBasedStateMachine):
                 exists=True, down=bool(self.down.get(stake.metadata.name)), performance=performance
             ),
             rewards={e: earned for e in epochs},
+            readings=readings,
         )
 
     def _look(self, name: str, *, write_status: bool) -> list[Any]:
@@ -242,6 +268,29 @@ class EconomicsMachine(RuleBasedStateMachine):
                 )
                 low, high, count = (int(x) for x in row.split()[-3:])
                 assert high - low + 1 == count, f"reward epochs {low}..{high} but {count} entries"
+
+    @invariant()
+    def each_reward_has_one_reading_and_credits_no_more_than_the_counter_grew(self) -> None:
+        for name in self.bodies:
+            uid = f"uid-{name}"
+            rows = self.server.psql(
+                "SELECT e.epoch || ' ' || coalesce(r.counter_micros::text, '-') || ' ' ||"
+                " coalesce(r.credited_micros::text, '-') || ' ' || coalesce(r.basis, '-')"
+                " FROM ledger_entries e LEFT JOIN ledger_meter_readings r ON r.entry_id = e.id"
+                f" WHERE e.resource_uid = '{uid}' AND e.action = 'reward' ORDER BY e.epoch",
+                dbname=self.database,
+            )
+            readings = [line.split() for line in rows.splitlines() if line.strip()]
+            assert all(r[3] != "-" for r in readings), f"a reward of {uid} without its reading"
+            grown, credited, previous = 0, 0, None
+            for _, counter, paid, basis in readings:
+                now = int(counter)
+                if previous is not None and now != previous:
+                    grown += now - previous if now >= previous else now
+                previous = now
+                if basis in ("measured", "capped", "reset"):
+                    credited += int(paid)
+            assert credited <= grown, f"{uid} credited {credited} but its counter grew {grown}"
 
     def teardown(self) -> None:
         try:
