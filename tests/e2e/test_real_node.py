@@ -7,7 +7,8 @@ devices) so their busybox pods run under containerd and runc. Scenarios: the age
 and host-0 harvestable; success with ``kubectl logs`` showing the output; exit 1 retried per
 ``backoffLimit`` and failed with the exit code in the status (``attempts[].exitCode``,
 ``lastExitCode``, the wide printer column); the operator SIGKILLed mid-job and restarted by
-the kubelet with the job finishing on one pod; ``helm uninstall`` keeping the CRDs.
+the kubelet with the job finishing on one pod; the agent evicting harvest work when host-0's
+readings break its policy; ``helm uninstall`` keeping the CRDs.
 """
 
 from __future__ import annotations
@@ -250,6 +251,71 @@ def test_the_kubelet_restarts_a_killed_operator_and_the_job_finishes_on_one_pod(
     pods = _job_pods(control_plane, namespace, "steady")
     assert len(pods) == 1, [p["metadata"]["name"] for p in pods]
     logs = control_plane.kubectl("logs", "-n", namespace, pods[0]["metadata"]["name"]).stdout
+    assert logs.split() == ["started", "done"]
+
+
+def _set_max_foreign_cpu(plane: ControlPlane, percent: int) -> None:
+    patch = json.dumps({"spec": {"policy": {"maxForeignCpuPercent": percent}}})
+    plane.kubectl("patch", "edgedevice", NODE_NAME, "--type=merge", "-p", patch)
+
+
+def test_the_agent_on_host_0_evicts_harvest_work_when_harvesting_stops(
+    control_plane: ControlPlane, release: ChartRelease, namespace: str
+) -> None:
+    """The DaemonSet's agent revokes for real: host-0's policy tightened so that this machine's
+    own load (the control plane's processes, at least) breaks it, the agent judges its readings
+    ineligible and evicts the running FogJob pod through the Eviction API before it reports (the
+    operator only mirrors the report, so the agent acts first); the job is placed again once
+    host-0 is harvestable again and finishes, with one eviction and no failure."""
+    job = _fogjob("revoked", "echo started; sleep 20; echo done")
+    control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
+    first = _wait(
+        "the job's first pod to run",
+        lambda: next(
+            (
+                p
+                for p in _job_pods(control_plane, namespace, "revoked")
+                if p["status"].get("phase") == "Running"
+            ),
+            None,
+        ),
+    )
+    _set_max_foreign_cpu(control_plane, 0)
+    try:
+
+        def evicted() -> dict[str, Any] | None:
+            status = _get(control_plane, "fogjob", "revoked", "-n", namespace).get("status") or {}
+            return status if status.get("evictions", 0) >= 1 else None
+
+        status = _wait("the agent to evict the harvest pod", evicted, timeout=90)
+        assert status["failures"] == 0
+        assert status["attempts"][0]["outcome"] == "Evicted", status["attempts"]
+        agent = _release_pod(control_plane, release, "edge-agent")["metadata"]["name"]
+        agent_log = control_plane.kubectl("logs", "-n", release.namespace, agent).stdout
+        assert "harvest pods evicted" in agent_log  # the agent did it, before it reported
+
+        def not_harvestable() -> dict[str, Any] | None:
+            device: dict[str, Any] = _get(control_plane, "edgedevice", NODE_NAME)["status"]
+            return device if device.get("harvestable") is False else None
+
+        device = _wait("host-0 to report not harvestable", not_harvestable, timeout=30)
+        assert device["harvestReason"] == "ForeignLoad", device
+    finally:
+        _set_max_foreign_cpu(control_plane, 100)  # samples/real-node/edgedevice-host-0.yaml
+    _wait_phase(control_plane, namespace, "revoked", "Succeeded")
+    status = _get(control_plane, "fogjob", "revoked", "-n", namespace)["status"]
+    assert (status["evictions"], status["failures"]) == (1, 0)
+    assert [a["outcome"] for a in status["attempts"]] == ["Evicted", "Succeeded"]
+    first_name = first["metadata"]["name"]
+
+    def without_the_evicted_pod() -> list[dict[str, Any]] | None:
+        pods = _job_pods(control_plane, namespace, "revoked")
+        return None if any(p["metadata"]["name"] == first_name for p in pods) else pods
+
+    # Its grace period may outlast the retry: wait for it rather than race it.
+    pods = _wait("the evicted pod to go", without_the_evicted_pod, timeout=60)
+    (last,) = pods
+    logs = control_plane.kubectl("logs", "-n", namespace, last["metadata"]["name"]).stdout
     assert logs.split() == ["started", "done"]
 
 
