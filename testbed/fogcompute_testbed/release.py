@@ -104,4 +104,5 @@ def run_chart_for_up(cluster: _Cluster) -> str:
     and the samples that run on host-0; returns a line saying where the operator is."""
     release = install_chart(cluster, extra_values={"crds": {"enabled": False, "keep": True}})
     cluster.kubectl("apply", "-f", str(repo_root() / "samples" / "real-node"))
-    return f"the chart's pod on {NODE_NAME} (helm release {release.name} in {release.namespace})"
+    where = f"helm release {release.name} in {release.namespace}"
+    return f"the chart's pod on {NODE_NAME}, with its edge-agent DaemonSet there ({where})"
