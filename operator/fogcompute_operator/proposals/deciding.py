@@ -46,7 +46,7 @@ from fogcompute_operator.ledger import (
     Transfer,
     staker_account,
 )
-from fogcompute_operator.treasury import Governed, LedgerState, apply_changes, unapplied
+from fogcompute_operator.treasury import Governed, LedgerState, apply_changes
 
 __all__ = ["APPLIED", "DECIDED", "DEPOSITED", "LEDGER_READY", "Facts", "Settled", "plan", "settle"]
 
@@ -271,9 +271,6 @@ def _outcome_note(proposal: Proposal, outcome: Outcome) -> EventNote:
         return EventNote(
             type="Normal", reason=outcome.value, message=f"voting ended: {outcome.value}{burned}"
         )
-    applied = ", ".join(f"{n}={v}" for n, v in changes if n not in unapplied(changes))
-    skipped = unapplied(changes)
+    applied = ", ".join(f"{n}={v}" for n, v in changes)
     message = f"passed; parameters applied: {applied or 'none'}"
-    if skipped:
-        message += f"; not applied by this operator: {', '.join(skipped)}"
     return EventNote(type="Normal", reason="ParametersApplied", message=message)

@@ -19,7 +19,6 @@ from fogcompute_operator.treasury.governing import (
     epochs_in,
     in_force,
     seconds_to_next,
-    unapplied,
 )
 from fogcompute_operator.treasury.settings import EconomicsSettings, parse_genesis
 from fogcompute_operator.treasury.steering import APPLIED_REASON, GovernedTiers
@@ -52,6 +51,5 @@ __all__ = [
     "parse_genesis",
     "seconds_to_next",
     "tiers_in_force",
-    "unapplied",
     "weight_change",
 ]

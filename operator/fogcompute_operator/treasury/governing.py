@@ -7,10 +7,9 @@ applied in order of ``status.executedTime`` (then name), so any operator, after 
 derives the same parameters from the cluster (``in_force``). The SLA tiers' weights
 (``scheduler.tierWeights.<tier>.<objective>``) are kept as the overrides passed Proposals made
 (``tier_weights``, checked by ``weighting``); the scheduler reads them at each round through
-``steering``. Parameters nothing applies (``mixnet.epochSeconds``, ``harvest.*``,
-``scheduler.roundSeconds``, ``slashing.misbehaviourFraction``, ``rewards.epochSeconds``) are
-accepted by the API but not applied; ``unapplied`` names them so the Proposal controller can say
-so. ``apply_changes`` refuses a change it cannot apply (not a number, a tier left with every
+``steering``. The API's whitelist is exactly what this module applies (a test holds them
+equal), so a Proposal can never pass a change nothing applies. ``apply_changes`` refuses a
+change it cannot apply (not a number, a tier left with every
 weight 0) with a ValueError naming the parameter and the fix; the Proposal controller then marks
 the passed Proposal Failed instead of Executed, so it never counts in ``in_force``.
 """
@@ -40,7 +39,6 @@ __all__ = [
     "epochs_in",
     "in_force",
     "seconds_to_next",
-    "unapplied",
 ]
 
 
@@ -75,6 +73,7 @@ APPLIED: Final[Mapping[str, str]] = {
     "slashing.jailSeconds": "jail_seconds",
     "rewards.mixingPoolPerEpoch": "mixing_pool",
     "rewards.computePoolPerEpoch": "compute_pool",
+    "rewards.computeRatePerCpuSecond": "compute_rate",
     "governance.minDeposit": "min_deposit",
     "governance.votingPeriodSeconds": "voting_seconds",
     "governance.quorum": "quorum",
@@ -82,15 +81,6 @@ APPLIED: Final[Mapping[str, str]] = {
     "governance.vetoThreshold": "veto",
     "mixnet.minimumReliability": "minimum_reliability",
 }
-
-
-def unapplied(changes: Iterable[tuple[str, str]]) -> tuple[str, ...]:
-    """The parameters among ``changes`` this operator does not apply."""
-    return tuple(sorted({name for name, _ in changes if not _applies(name)}))
-
-
-def _applies(name: str) -> bool:
-    return name in APPLIED or name.startswith(TIER_WEIGHTS_PREFIX)
 
 
 def apply_changes(params: Governed, changes: Iterable[tuple[str, str]]) -> Governed:
@@ -104,8 +94,8 @@ def apply_changes(params: Governed, changes: Iterable[tuple[str, str]]) -> Gover
             weights[key] = weight
             continue
         attribute = APPLIED.get(name)
-        if attribute is None:
-            continue
+        if attribute is None:  # the API refuses it; an object from an older whitelist
+            raise ValueError(f"{name}: not a governed parameter; remove this change")
         try:
             number = Fraction(value)
         except (ValueError, ZeroDivisionError):

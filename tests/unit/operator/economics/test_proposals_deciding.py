@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from fogcompute_api.proposals import Proposal
+import pytest
+from fogcompute_api.proposals import PARAMETER_FORMATS, Proposal
 from fogcompute_operator.economics import VoteOption
 from fogcompute_operator.ledger import ESCROW, Burn, Leg, Transfer, staker_account
 from fogcompute_operator.ledger.histories import ActionHistory
 from fogcompute_operator.proposals import Facts, plan, settle
-from fogcompute_operator.treasury import Governed, in_force, unapplied
+from fogcompute_operator.treasury import Governed, apply_changes, in_force
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 PARAMS = Governed(min_deposit=100, voting_seconds=60)
@@ -27,7 +28,7 @@ def make_proposal(deposit: int = 500, status: dict[str, Any] | None = None) -> P
             "deposit": str(deposit),
             "changes": [
                 {"parameter": "staking.minimumStake", "value": "2000"},
-                {"parameter": "harvest.minIdleSeconds", "value": "60"},
+                {"parameter": "rewards.computeRatePerCpuSecond", "value": "12"},
             ],
         },
     }
@@ -96,7 +97,7 @@ def test_voting_runs_for_the_period_then_a_passed_tally_refunds_under_its_verdic
     assert settled.status["executedTime"] == "2026-01-01T12:01:00Z"
     (note,) = [e for e in settled.events if e.reason == "ParametersApplied"]
     assert "staking.minimumStake=2000" in note.message
-    assert "not applied by this operator: harvest.minIdleSeconds" in note.message
+    assert "rewards.computeRatePerCpuSecond=12" in note.message
 
 
 def test_a_veto_burns_the_deposit() -> None:
@@ -132,6 +133,14 @@ def test_parameters_in_force_follow_executed_proposals_in_order() -> None:
         executed("c", "2026-01-03T00:00:00Z", "0.9", phase="Rejected"),
     ]
     assert in_force(Governed(), proposals).quorum == Fraction(1, 2)
-    assert unapplied([("harvest.minIdleSeconds", "1"), ("governance.quorum", "0.4")]) == (
-        "harvest.minIdleSeconds",
-    )
+
+
+def test_every_whitelisted_parameter_is_applied_and_nothing_else_is_accepted() -> None:
+    """The Proposal API's whitelist and what the treasury applies are the same set: a passed
+    Proposal can never carry a change that silently does nothing."""
+    samples = {"token": "7", "integer": "7", "fraction": "0.25", "weight": "7"}
+    for parameter, value_format in PARAMETER_FORMATS.items():
+        changed = apply_changes(Governed(), [(parameter, samples[value_format])])
+        assert changed != Governed(), f"{parameter} is whitelisted but changes nothing"
+    with pytest.raises(ValueError, match=r"harvest\.minIdleSeconds: not a governed parameter"):
+        apply_changes(Governed(), [("harvest.minIdleSeconds", "60")])
