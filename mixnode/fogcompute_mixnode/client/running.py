@@ -2,7 +2,9 @@
 
 Sits between ``cli`` (flags) and the client package: binds the UDP endpoint (our recipient
 address from the directory when we have an identity, an ephemeral port otherwise), wires the
-inbox and the Loopix streams, and prints one JSON object per event on stdout.
+inbox and the Loopix streams, reloads the routing table at every epoch boundary
+(``reloading``: the ``--directory`` file, or the Circuit and the published directory with
+``--circuit``; event ``directory_reloaded``), and prints one JSON object per event on stdout.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from fogcompute_mixnode.client.inboxes import Inbox, InboxProtocol
 from fogcompute_mixnode.client.packets import PacketFactory
+from fogcompute_mixnode.client.reloading import DirectoryReloader, DirectorySource, FileSource
 from fogcompute_mixnode.client.storing import MailboxStore
 from fogcompute_mixnode.client.streams import LoopixClient, Outgoing, StreamRates
 from fogcompute_mixnode.directory import (
@@ -61,6 +64,24 @@ async def _endpoint(inbox: Inbox, local: Address) -> InboxProtocol:
     return protocol
 
 
+def _reloader(
+    args: argparse.Namespace, source: DirectorySource, factory: PacketFactory
+) -> DirectoryReloader:
+    """Swaps ``factory.directory`` for the source's table at every epoch boundary."""
+
+    def reloaded(epoch: int, directory: Directory) -> None:
+        _emit("directory_reloaded", epoch=epoch, nodes=len(directory.nodes))
+
+    epochs = epoch_clock_from(args)
+    return DirectoryReloader(
+        source=source,
+        routed=factory,
+        epochs=epochs,
+        loaded_epoch=epochs.current(wall_clock()),
+        on_reload=reloaded,
+    )
+
+
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -85,8 +106,12 @@ async def run_mailbox(args: argparse.Namespace) -> int:
     )
     protocol = await _endpoint(inbox, address)
     stop = _stop_event()
+    reloading = asyncio.create_task(
+        _reloader(args, FileSource(args.directory), inbox.factory).run(stop)
+    )
     _emit("mailbox_ready", recipient=keys.recipient_id.hex(), port=address[1])
     await stop.wait()
+    await reloading
     if protocol.transport is not None:
         protocol.transport.close()
     counts = inbox.counts
@@ -111,15 +136,15 @@ def _outgoing(args: argparse.Namespace, directory: Directory) -> list[Outgoing]:
 
 
 async def run_send(args: argparse.Namespace) -> int:
-    directory = load_directory(args.directory)
+    source: DirectorySource = FileSource(args.directory)
     if getattr(args, "circuit", None):
         from fogcompute_mixnode.client.circuits import KubernetesReader  # only with --circuit
-        from fogcompute_mixnode.client.routing import circuit_directory
+        from fogcompute_mixnode.client.reloading import CircuitSource
 
-        epoch = epoch_clock_from(args).current(wall_clock())
-        directory = circuit_directory(
-            KubernetesReader(), ref=args.circuit, recipients=directory, epoch=epoch
+        source = CircuitSource(
+            reader=KubernetesReader(), ref=args.circuit, recipients=args.directory
         )
+    directory = source.load(epoch=epoch_clock_from(args).current(wall_clock()))
     outgoing = _outgoing(args, directory)
     identity = None if args.identity is None else read_mailbox_keys(args.identity)
     if args.with_surb and identity is None:
@@ -145,19 +170,22 @@ async def run_send(args: argparse.Namespace) -> int:
     for item in outgoing:
         client.enqueue(item)
     stop = _stop_event()
+    reloader = _reloader(args, source, factory)
+    reloading = asyncio.create_task(reloader.run(stop))
     client.start()
     waits = [asyncio.ensure_future(client.drained.wait()), asyncio.ensure_future(stop.wait())]
     await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     if client.failure is not None and client.pending:
         await client.stop()
+        reloading.cancel()
         for waiter in waits:
             waiter.cancel()
         if protocol.transport is not None:
             protocol.transport.close()
         raise ValueError(
-            f"{client.pending} message(s) not sent: {client.failure}; the directory read at "
-            "start has no key for this epoch: send again (with --circuit the newest published "
-            "directory is read)"
+            f"{client.pending} message(s) not sent: {client.failure}; the directory (reloaded "
+            "at each epoch boundary) has no key for this epoch: check --epoch-seconds and "
+            "--epoch-genesis against the nodes', or send again once the keys are published"
         )
     for message_id in client.counts.sent_ids:
         _emit("sent", message_id=message_id.hex())
@@ -165,6 +193,7 @@ async def run_send(args: argparse.Namespace) -> int:
     if args.linger > 0 and not stop.is_set():
         await asyncio.sleep(args.linger)
     await client.stop()
+    reloading.cancel()
     for waiter in waits:
         waiter.cancel()
     for reply in inbox.replies:

@@ -9,12 +9,14 @@ loop cover) ask for the current epoch and use the directory's keys for it.
 the next one (published early so senders can build packets for it) and, for ``grace_s``
 after a boundary, the previous one (so packets in flight at the boundary are still accepted).
 Must not read a clock itself: ``now`` always comes from the caller's ``Clock``.
+Only ``add_epoch_flags`` reads the environment (FOG_MIXNET_EPOCH_* as flag defaults).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,16 +78,32 @@ DEFAULT_EPOCH_GENESIS = 0.0
 DEFAULT_EPOCH_GRACE_S = 60.0
 
 
+def _env_default(name: str, default: float) -> float:
+    """``default``, or the environment's ``name`` (the operator's FOG_MIXNET_* variable of the
+    same meaning), so one variable sets the clock of operator, nodes and clients alike."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number; set e.g. {name}={default:g}") from None
+
+
 def add_epoch_flags(parser: argparse.ArgumentParser, *, grace: bool = False) -> None:
-    """``--epoch-seconds`` and ``--epoch-genesis`` (and ``--epoch-grace-seconds`` if ``grace``)."""
+    """``--epoch-seconds`` and ``--epoch-genesis`` (and ``--epoch-grace-seconds`` if ``grace``);
+    their defaults come from FOG_MIXNET_EPOCH_SECONDS and FOG_MIXNET_EPOCH_GENESIS when set."""
     parser.add_argument(
-        "--epoch-seconds", type=float, default=DEFAULT_EPOCH_SECONDS, help="key epoch length"
+        "--epoch-seconds",
+        type=float,
+        default=_env_default("FOG_MIXNET_EPOCH_SECONDS", DEFAULT_EPOCH_SECONDS),
+        help="key epoch length (default: FOG_MIXNET_EPOCH_SECONDS, else 3600)",
     )
     parser.add_argument(
         "--epoch-genesis",
         type=float,
-        default=DEFAULT_EPOCH_GENESIS,
-        help="unix seconds at which epoch 0 starts",
+        default=_env_default("FOG_MIXNET_EPOCH_GENESIS", DEFAULT_EPOCH_GENESIS),
+        help="unix seconds at which epoch 0 starts (default: FOG_MIXNET_EPOCH_GENESIS, else 0)",
     )
     if grace:
         parser.add_argument(
