@@ -13,10 +13,11 @@ second, as a running machine's would.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,8 +162,12 @@ def start_edge_agents(
     probe_interval: float = 1.0,
     report_interval: float | None = None,
     extra_args: Sequence[str] = (),
+    env_of: Callable[[str], Mapping[str, str]] | None = None,
 ) -> EdgeAgents:
-    """Start one agent per node (authorization applied first); returns without waiting."""
+    """Start one agent per node (authorization applied first); returns without waiting.
+
+    ``env_of(node)``, when given, adds environment variables to that node's agent (the mixnet
+    tests give each hosted mixnode its own ports and short epochs)."""
     install_agent_authorization(plane)
     agents = EdgeAgents(hosts={}, processes={}, metrics_ports={})
     base = plane.state_dir / "edge-agents"
@@ -186,8 +191,9 @@ def start_edge_agents(
         ]
         agents.hosts[node] = host
         agents.metrics_ports[node] = port
+        env = None if env_of is None else {**os.environ, **env_of(node)}
         agents.processes[node] = start_process(
-            f"edge-agent-{node}", argv, state_dir=plane.state_dir
+            f"edge-agent-{node}", argv, state_dir=plane.state_dir, env=env
         )
     agents.start_ticking()
     return agents

@@ -5,8 +5,11 @@ epoch boundary) one round:
 
 1. find the MixNode whose ``spec.nodeName`` is this node; none (or ``spec.enabled`` false):
    stop the daemon if it runs, and wait;
-2. keys: ``keys.ensure_keys`` for the current and next epoch (generated here, 0600, never
-   sent); the daemon picks new keys up at the next boundary;
+2. keys: ``keys.ensure_keys`` for the current and the next two epochs (generated here, 0600,
+   never sent); the daemon picks new keys up at the next boundary. Two ahead, because the
+   operator builds the directory of epoch N at its boundary from reports made during N-1:
+   only a report that already holds N+1's key lets that directory carry it, so clients
+   holding N's directory can still build packets in the first moments of N+1;
 3. directory: the newest published epoch (no later than the current one) from the operator's
    ConfigMap, signature checked (``routing.open_signed_directory``), written as the daemon's
    routing file when it changed (by rename: the daemon re-reads it), with this node added
@@ -34,7 +37,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fogcompute_mixnode.directory import Directory, NodeEntry, RecipientEntry, save_directory
+from fogcompute_mixnode.directory import (
+    Directory,
+    NodeEntry,
+    RecipientEntry,
+    load_directory,
+    save_directory,
+)
 from fogcompute_mixnode.directory.signed import directory_from_epoch
 from fogcompute_mixnode.keyfiles import NodeKeys
 from fogcompute_mixnode.routing import open_signed_directory
@@ -103,6 +112,7 @@ class MixnodeHost:
     measurer: Measurer | None = None
     recipients: tuple[RecipientEntry, ...] = ()  # mailboxes this node delivers to as an exit
     _written: str = field(default="", repr=False)
+    _file_recipients: tuple[RecipientEntry, ...] = field(default=(), repr=False)
 
     @property
     def key_file(self) -> Path:
@@ -152,11 +162,11 @@ class MixnodeHost:
             return None
         self.hosted = str(mixnode["metadata"]["name"])
         epoch = self.settings.epoch_at(self.clock())
-        keys = ensure_keys(self.key_file, epochs=(epoch, epoch + 1))  # 2.
+        keys = ensure_keys(self.key_file, epochs=(epoch, epoch + 1, epoch + 2))  # 2.
         status_layer = (mixnode.get("status") or {}).get("layer")
         layer = (mixnode.get("spec") or {}).get("layer", status_layer)
         measurer = await self._measurer()
-        recipients = self.recipients
+        recipients = (*self.recipients, *self._static_recipients())
         if measurer is not None:
             recipients = (*recipients, measurer.recipient_entry())
         await self._refresh_directory(
@@ -195,6 +205,19 @@ class MixnodeHost:
         )
         await self.api.apply_mixnode_status(name=self.hosted, status=status)  # 6.
         return status
+
+    def _static_recipients(self) -> tuple[RecipientEntry, ...]:
+        """FOG_EDGE_MIXNODE_RECIPIENTS' mailboxes, read each round; the last good read when
+        the file does not load (logged), so a half-edited file never drops a mailbox."""
+        path = self.settings.recipients_file
+        if path is None:
+            return ()
+        try:
+            self._file_recipients = load_directory(path).recipients
+        except Exception as exc:  # any malformed file: keep the last good list, say why
+            error = str(exc)[:300]
+            log.warning("recipients file does not load", extra={"path": str(path), "error": error})
+        return self._file_recipients
 
     async def _measurer(self) -> Measurer | None:
         if not self.settings.measure:

@@ -10,7 +10,9 @@ stays live after a boundary;
 FOG_EDGE_MIXNODE_INTERVAL [5] seconds between status reports; FOG_EDGE_MIXNODE_LOOP_RATE [1]
 loop cover packets per second; FOG_EDGE_MIXNODE_MAX_DELAY_US [2000000];
 FOG_EDGE_MIXNODE_MEASURE [true] send measurement packets through every MixNode each round;
-FOG_EDGE_MIXNODE_MEASURE_DEADLINE_SECONDS [10] after which one counts as lost.
+FOG_EDGE_MIXNODE_MEASURE_DEADLINE_SECONDS [10] after which one counts as lost;
+FOG_EDGE_MIXNODE_RECIPIENTS [none] a directory file (JSON/YAML, as ``fogctl`` reads) whose
+``recipients`` are the mailboxes this node delivers to as an exit hop (read every round).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
@@ -31,6 +34,16 @@ def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: f
     if value < minimum:
         raise ValueError(f"{name}={raw!r} is below {minimum:g}; set at least {minimum:g}")
     return value
+
+
+def _file(environ: Mapping[str, str], name: str) -> Path | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ValueError(f"{name}={raw!r} is not a file; point it at a directory file or unset it")
+    return path
 
 
 def allowed_cores() -> int:
@@ -55,6 +68,7 @@ class MixingSettings:
     max_delay_us: int = 2_000_000
     measure: bool = True
     measure_deadline: float = 10.0
+    recipients_file: Path | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> MixingSettings:
@@ -82,6 +96,7 @@ class MixingSettings:
             measure_deadline=_number(
                 environ, "FOG_EDGE_MIXNODE_MEASURE_DEADLINE_SECONDS", 10, minimum=0.1
             ),
+            recipients_file=_file(environ, "FOG_EDGE_MIXNODE_RECIPIENTS"),
         )
 
     def __post_init__(self) -> None:
