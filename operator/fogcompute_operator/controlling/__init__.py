@@ -5,7 +5,8 @@ Sits between the kind packages (``fogjobs``, ``edgedevices``, ...) and the seams
 gives it a ``Reconciler`` (get from informers, decide purely, act idempotently, write status
 once) and says which watched changes queue which keys. Modules: caching (informers with an
 owner index), queueing (the keyed work queue), working (controllers: workers with per-key
-backoff and reconcile metrics), statuses (the guarded status merge patch), eventing and
+backoff and reconcile metrics), statuses (the guarded status merge patch), finalizing (a
+controller's finalizer, added and removed under resourceVersion), eventing and
 posting (Events, in the background), rejecting (objects the models refuse), environment
 (settings), verdicts (owned conditions and their Events), runtime.
 """
@@ -17,6 +18,13 @@ from fogcompute_operator.controlling.eventing import (
     EventNote,
     EventType,
     build_event,
+)
+from fogcompute_operator.controlling.finalizing import (
+    Finalizers,
+    FinalizerStep,
+    finalizer_step,
+    finalizers_of,
+    is_deleting,
 )
 from fogcompute_operator.controlling.posting import EventPoster
 from fogcompute_operator.controlling.queueing import WorkQueue
@@ -41,6 +49,8 @@ __all__ = [
     "EventNote",
     "EventPoster",
     "EventType",
+    "FinalizerStep",
+    "Finalizers",
     "Informer",
     "InformerSpec",
     "Informers",
@@ -55,6 +65,9 @@ __all__ = [
     "apply_verdicts",
     "build_event",
     "env_number",
+    "finalizer_step",
+    "finalizers_of",
+    "is_deleting",
     "merge_patch",
     "reject_invalid",
     "utc_now",

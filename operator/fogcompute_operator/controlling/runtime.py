@@ -1,13 +1,13 @@
 """The operator's runtime: built once at startup, handed to every controller and the scheduler.
 
 One ``Runtime`` holds what every kind needs, kind-agnostic: the API seam, an informer per
-watched kind (``caching``), the status writer (``statuses``), the background Event poster
-(``posting``), the controller metrics, the clock and the instance name for Events. A kind
-package asks it for informers (``informer``), builds its reconciler, gets a ``Controller``
-(``controller``), says which changes queue which keys (``watch``) and starts it (``run``);
-the scheduler is started the same way and asks for reconciles by kind (``enqueue``). The
-handlers feed it kopf's watch events (``observe``) and stop it at cleanup (``stop``:
-components in reverse order, then Events). No kopf here.
+watched kind (``caching``), the status writer (``statuses``), the finalizer writer
+(``finalizing``), the background Event poster (``posting``), the controller metrics, the clock
+and the instance name for Events. A kind package asks it for informers (``informer``), builds
+its reconciler, gets a ``Controller`` (``controller``), says which changes queue which keys
+(``watch``) and starts it (``run``); the scheduler is started the same way and asks for
+reconciles by kind (``enqueue``). The handlers feed it kopf's watch events (``observe``) and
+stop it at cleanup (``stop``: components in reverse order, then Events). No kopf here.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from fogcompute_operator.controlling.caching import Informer, Informers, InformerSpec
 from fogcompute_operator.controlling.eventing import EventNote, build_event
+from fogcompute_operator.controlling.finalizing import Finalizers
 from fogcompute_operator.controlling.posting import EventPoster
 from fogcompute_operator.controlling.rejecting import reject_invalid
 from fogcompute_operator.controlling.statuses import StatusWriter
@@ -66,6 +67,7 @@ class Runtime:
         self.instance = instance or socket.gethostname()
         self.informers = Informers()
         self.statuses = StatusWriter(api=api, informers=self.informers)
+        self.finalizers = Finalizers(api=api, informers=self.informers)
         self.events = EventPoster(api=api)
         self._components: list[Component] = []
         self._controllers: dict[Resource, Controller] = {}

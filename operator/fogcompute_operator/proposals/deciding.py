@@ -19,7 +19,9 @@ The "decide" step of the Proposal reconcile, around the ledger write like the St
   weight 0) turns Failed instead, with the ``Applied`` condition and a Warning Event naming the
   parameter and the fix; it never counts in ``in_force``. Executed and Failed are final. While
   voting, changes that could not apply now are flagged early (``Applied=False``,
-  ``WouldNotApply``), so voters know.
+  ``WouldNotApply``), so voters know;
+- deleted before a verdict: withdrawn, the deposit refunded and the votes void, behind a
+  finalizer (``withdrawing``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from fogcompute_operator.ledger import (
     Transfer,
     staker_account,
 )
+from fogcompute_operator.proposals.withdrawing import WITHDRAWN, deleting, withdraw
 from fogcompute_operator.treasury import Governed, LedgerState, apply_changes
 
 __all__ = ["APPLIED", "DECIDED", "DEPOSITED", "LEDGER_READY", "Facts", "Settled", "plan", "settle"]
@@ -102,6 +105,8 @@ def plan(proposal: Proposal, facts: Facts) -> tuple[Action, ...]:
     uid, history, spec = _uid(proposal), facts.history, proposal.spec
     proposer = staker_account(spec.proposer)
     deposit = int(spec.deposit)
+    if deleting(proposal):
+        return withdraw(proposal, history, proposer=proposer)
     if "deposit" not in history:
         if deposit < facts.params.min_deposit:
             return ()
@@ -141,6 +146,10 @@ def _ledger_verdict(state: LedgerState, message: str) -> Verdict:
 
 
 def _deposited(proposal: Proposal, facts: Facts, refusals: tuple[Refusal, ...]) -> Verdict:
+    if WITHDRAWN in facts.history:
+        refunded, proposer = facts.history[WITHDRAWN].moved, proposal.spec.proposer
+        message = f"deleted before a verdict: deposit {refunded} refunded to {proposer}"
+        return Verdict("False", "Withdrawn", message + ", votes void")
     if "deposit" in facts.history:
         return Verdict("True", "DepositHeld", f"{facts.history['deposit'].moved} in escrow")
     for refusal in refusals:

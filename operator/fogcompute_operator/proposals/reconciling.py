@@ -5,9 +5,14 @@ ledger turned ready, and at the end of its voting period:
 
 1. get: the Proposal, the Stakes' votes on it and the other Proposals (informers);
 2. read the ledger: the proposal's history and the bonded stake positions;
-3. decide: ``deciding.plan`` (pure): the deposit, or the verdict's refund or burn;
-4. act: apply them (the ledger first: each is keyed, so a crash after it repeats nothing);
-5. read the ledger again, ``deciding.settle`` (pure), write status once.
+3. decide: ``deciding.plan`` (pure): the deposit, or the verdict's refund or burn, or when
+   deleted the withdrawal's refund;
+4. act: the finalizer first when the deposit is about to go into escrow (``withdrawing``),
+   then the actions (the ledger first: each is keyed, so a crash after it repeats nothing);
+5. read the ledger again, ``deciding.settle`` (pure), write status once; last, the finalizer
+   removed once nothing is in escrow (a deleted Proposal then goes).
+
+A deleted Proposal without the finalizer never had a deposit here: it is left to go.
 
 No database, or one that cannot be reached: the LedgerReady condition and a retry with
 backoff, never half an action.
@@ -16,17 +21,19 @@ backoff, never half an action.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fogcompute_api.proposals import Proposal
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Result, Runtime
+from fogcompute_operator.controlling import Result, Runtime, finalizer_step, finalizers_of
 from fogcompute_operator.economics import VoteOption
 from fogcompute_operator.kube import PROPOSALS, STAKES, Body, ObjectKey, Resource
-from fogcompute_operator.ledger import LedgerError, Refusal
+from fogcompute_operator.ledger import Action, ActionHistory, LedgerError, Refusal
 from fogcompute_operator.observing import object_extra
 from fogcompute_operator.proposals.deciding import Facts, plan, settle
+from fogcompute_operator.proposals.withdrawing import DEPOSIT_FINALIZER, deleting, holds
 from fogcompute_operator.treasury import EconomicsSettings, LedgerGateway, in_force
 
 logger = logging.getLogger("fogcompute_operator.proposals")
@@ -64,6 +71,8 @@ class ProposalReconciler:
                 PROPOSALS, body, exc, condition_type="Deposited", extra={"phase": "Failed"}
             )
             return Result()
+        if deleting(proposal) and DEPOSIT_FINALIZER not in finalizers_of(body):
+            return Result()  # never had a deposit here (or already refunded): nothing holds it
         others = [b for b in self._proposals.items() if b is not body]
         facts = Facts(
             now=self._runtime.clock(),
@@ -71,10 +80,11 @@ class ProposalReconciler:
             votes=self._votes(key),
         )
         if self._gateway.state == "NoDatabase":
-            return await self._write(body, proposal, facts, refusals=())
+            return (await self._write(body, proposal, facts, refusals=()))[0]
         try:
             facts = await self._read(proposal, facts)  # 2. read
             actions = plan(proposal, facts)  # 3. decide
+            body = await self._hold(body, facts.history, actions, deleting=deleting(proposal))
             outcomes = await self._gateway.apply(actions) if actions else []  # 4. act
             facts = await self._read(proposal, facts)  # 5. settle
         except LedgerError as exc:
@@ -85,7 +95,39 @@ class ProposalReconciler:
             return Result(requeue_after=delay)
         self._failures.pop(key, None)
         refusals = tuple(o for o in outcomes if isinstance(o, Refusal))
-        return await self._write(body, proposal, facts, refusals=refusals)
+        result, written = await self._write(body, proposal, facts, refusals=refusals)
+        await self._release(written or body, facts.history, deleting=deleting(proposal))
+        return result
+
+    async def _hold(
+        self,
+        body: Body,
+        history: Mapping[str, ActionHistory],
+        actions: tuple[Action, ...],
+        *,
+        deleting: bool,
+    ) -> Body:
+        """The finalizer, before the deposit goes into escrow (see ``withdrawing``)."""
+        step = finalizer_step(
+            present=DEPOSIT_FINALIZER in finalizers_of(body),
+            holds=holds(history, actions),
+            deleting=deleting,
+        )
+        if step != "add":
+            return body
+        return await self._runtime.finalizers.add(PROPOSALS, body, DEPOSIT_FINALIZER)
+
+    async def _release(
+        self, body: Body, history: Mapping[str, ActionHistory], *, deleting: bool
+    ) -> None:
+        """The finalizer, last, once nothing is in escrow (a deleted Proposal then goes)."""
+        step = finalizer_step(
+            present=DEPOSIT_FINALIZER in finalizers_of(body),
+            holds=holds(history, ()),
+            deleting=deleting,
+        )
+        if step == "remove":
+            await self._runtime.finalizers.remove(PROPOSALS, body, DEPOSIT_FINALIZER)
 
     def _votes(self, key: ObjectKey) -> dict[str, VoteOption]:
         votes: dict[str, VoteOption] = {}
@@ -114,7 +156,7 @@ class ProposalReconciler:
 
     async def _write(
         self, body: Body, proposal: Proposal, facts: Facts, *, refusals: tuple[Refusal, ...]
-    ) -> Result:
+    ) -> tuple[Result, Body | None]:
         settled = settle(
             proposal,
             body,
@@ -128,7 +170,7 @@ class ProposalReconciler:
             written = await self._runtime.statuses.write(PROPOSALS, body, settled.status)
         for note in settled.events:
             self._runtime.post_event(PROPOSALS, written or body, note)
-        return Result(requeue_after=settled.requeue_after)
+        return Result(requeue_after=settled.requeue_after), written
 
 
 def _extra(key: ObjectKey) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Above the runtime, the ledger and the treasury (gateway, governed parameters), independent of
 every other kind package. Modules: deciding (pure: the ledger actions of one look, and the
-status from the ledger), earning (pure: rewards and downtime), reconciling (get, read, decide,
+status from the ledger), deleting (pure: the unbond finalizer and what a deleted Stake waits
+for), earning (pure: rewards and downtime), reconciling (get, read, decide,
 write the ledger, write status once), starting (the controller on the runtime).
 """
 
@@ -15,6 +16,7 @@ from fogcompute_operator.stakes.deciding import (
     plan,
     settle,
 )
+from fogcompute_operator.stakes.deleting import UNBOND_FINALIZER, UNBONDING, holds
 from fogcompute_operator.stakes.earning import (
     Health,
     compute_share,
@@ -31,6 +33,8 @@ __all__ = [
     "CONTROLLER",
     "LEDGER_CONSISTENT",
     "LEDGER_READY",
+    "UNBONDING",
+    "UNBOND_FINALIZER",
     "Facts",
     "Health",
     "StakeReconciler",
@@ -39,6 +43,7 @@ __all__ = [
     "compute_share",
     "cpu_seconds",
     "health_of",
+    "holds",
     "mixing_share",
     "plan",
     "settle",

@@ -16,7 +16,10 @@ so repeating a plan after a crash, a lost status write or a dead database change
   (``economics.slashing.decide``: the jail follows from the last slash key's epoch) -> ``Slash``
   keyed by this epoch;
 - unbond: ``spec.unbond`` -> ``BeginUnbond`` (once), and ``Unbond`` (the release, once) when
-  ``status.unbondingCompleteTime`` has come.
+  ``status.unbondingCompleteTime`` has come;
+- deleted (``deletionTimestamp`` set, ``deleting``): as ``spec.unbond``, and no bond and no
+  slash any more either; the finalizer that holds the object meanwhile is ``deleting``'s. A
+  Stake whose namespace is being deleted is never bonded (``Facts.namespace_terminating``).
 
 ``settle`` (after): status from the ledger's history and position of the stake (bonded, rewards,
 slashed, last reward epoch, jail, phase), recorded votes, and the conditions LedgerReady,
@@ -55,6 +58,7 @@ from fogcompute_operator.ledger import (
     staker_account,
 )
 from fogcompute_operator.ledger.checking import Violation
+from fogcompute_operator.stakes.deleting import UNBONDING, deleting, unbonding, unbonding_verdict
 from fogcompute_operator.stakes.delivering import COMPUTE_MEASURED
 from fogcompute_operator.stakes.earning import Health
 from fogcompute_operator.treasury import Governed, LedgerState, epoch_start, epochs_in
@@ -80,6 +84,7 @@ class Facts:
     rewards: Mapping[int, int] = field(default_factory=dict)  # epoch -> earned, when known
     readings: Mapping[int, MeterReading] = field(default_factory=dict)  # recorded with rewards
     metering: Verdict | None = None  # the ComputeMeasured condition, behind an EdgeDevice
+    namespace_terminating: bool = False  # the Stake's namespace is being deleted: never bond
 
 
 def _uid(stake: Stake) -> str:
@@ -111,7 +116,8 @@ def plan(stake: Stake, facts: Facts) -> tuple[Action, ...]:
     target = int(stake.spec.amount)
     bonded_to = history["bond"].last_epoch if "bond" in history else 0
     if (
-        not stake.spec.unbond
+        not unbonding(stake)
+        and not facts.namespace_terminating
         and target > bonded_to
         and (bonded_to or target >= params.minimum_stake)
     ):
@@ -136,7 +142,7 @@ def plan(stake: Stake, facts: Facts) -> tuple[Action, ...]:
         )
     jail = jailed_until_epoch(history, params=params, epoch_seconds=facts.epoch_seconds)
     budget = params.mixing_pool + params.compute_pool
-    for epoch in reward_epochs(history, epoch=facts.epoch, unbond=stake.spec.unbond):
+    for epoch in reward_epochs(history, epoch=facts.epoch, unbond=unbonding(stake)):
         earned = 0 if jail is not None and epoch < jail else facts.rewards.get(epoch, 0)
         if budget > 0:
             actions.append(Mint(uid=BUDGET_UID, epoch=epoch, to=REWARDS, amount=budget))
@@ -159,7 +165,7 @@ def _memo(reading: MeterReading | None) -> str:
 
 def _slash(stake: Stake, facts: Facts, jail: int | None) -> Slash | None:
     position = facts.position
-    if position is None or position.bonded + position.unbonding <= 0:
+    if position is None or position.bonded + position.unbonding <= 0 or deleting(stake):
         return None
     if facts.params.downtime_fraction <= 0:
         return None
@@ -181,7 +187,7 @@ def _slash(stake: Stake, facts: Facts, jail: int | None) -> Slash | None:
 
 
 def unbonding_complete(stake: Stake, facts: Facts) -> datetime | None:
-    if "unbond" not in facts.history and not stake.spec.unbond:
+    if "unbond" not in facts.history and not unbonding(stake):
         return None
     held = stake.status.unbonding_complete_time if stake.status else None
     return held or facts.now + timedelta(seconds=facts.params.unbonding_seconds)
@@ -189,10 +195,11 @@ def unbonding_complete(stake: Stake, facts: Facts) -> datetime | None:
 
 def _unbonding(stake: Stake, facts: Facts) -> list[Action]:
     history, uid = facts.history, _uid(stake)
-    if not stake.spec.unbond or "bond" not in history:
+    if not unbonding(stake) or "bond" not in history:
         return []
     if "unbond" not in history:
-        return [BeginUnbond(uid=uid, epoch=0, memo="spec.unbond")]
+        memo = "deleted" if deleting(stake) else "spec.unbond"
+        return [BeginUnbond(uid=uid, epoch=0, memo=memo)]
     complete = unbonding_complete(stake, facts)
     if "release" not in history and complete is not None and facts.now >= complete:
         return [Unbond(uid=uid, epoch=0, memo="unbonding period served")]
@@ -241,6 +248,8 @@ def _bonded_verdict(stake: Stake, facts: Facts, refusals: Sequence[Refusal]) -> 
         if refusal.key.action == "bond":
             return Verdict("False", "InsufficientFunds", f"bond refused: {refusal.reason}")
     history = facts.history
+    if "bond" not in history and facts.namespace_terminating:
+        return Verdict("False", "NamespaceTerminating", "its namespace is being deleted")
     if "bond" not in history:
         minimum = facts.params.minimum_stake
         if int(stake.spec.amount) < minimum:
@@ -282,6 +291,9 @@ def settle(
         verdicts[BONDED] = _bonded_verdict(stake, facts, refusals)
         if facts.metering is not None:
             verdicts[COMPUTE_MEASURED] = facts.metering
+        waiting = unbonding_verdict(stake, facts.history, complete=unbonding_complete(stake, facts))
+        if waiting is not None:
+            verdicts[UNBONDING] = waiting
         status.update(_figures(stake, facts, open_proposals))
         notes = _ledger_notes(current, status)
     conditions, events = apply_verdicts(before, verdicts, now=facts.now, generation=generation)

@@ -8,10 +8,15 @@ when the ledger turned ready or its invariants' verdict moved, and at each epoch
 2. read the ledger: the stake's history, every position and, behind an EdgeDevice, the counter
    of its last meter reading (one thread call); what each epoch earned (``earning``; compute
    from the device's measured counter, capped by the estimate: ``delivering``);
-3. decide: ``deciding.plan`` (pure) -> the actions, each under its idempotency key;
-4. act: apply them to the ledger (one transaction) - the ledger first, so a crash after it
-   only repeats keys already recorded;
-5. read the ledger again and ``deciding.settle`` (pure) the status from it; write it once.
+3. decide: ``deciding.plan`` (pure) -> the actions, each under its idempotency key; before
+   the first bond, whether the Stake's namespace is being deleted (then it never bonds);
+4. act: the finalizer first when the Stake is about to hold tokens (``deleting``: added before
+   the bond, guarded by resourceVersion), then the actions in the ledger (one transaction) - the
+   ledger before the status, so a crash after it only repeats keys already recorded;
+5. read the ledger again and ``deciding.settle`` (pure) the status from it; write it once;
+   last, the finalizer removed once nothing is held (a deleted Stake then goes).
+
+A deleted Stake without the finalizer never bonded here: it is left to go, the ledger untouched.
 
 A database that is not configured, unreachable or refusing becomes the LedgerReady condition
 and a retry with backoff, never an exception out of the worker, a crash or half an action.
@@ -22,26 +27,37 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from fogcompute_api.stakes import Stake
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Result, Runtime
+from fogcompute_operator.controlling import Result, Runtime, finalizer_step, finalizers_of
 from fogcompute_operator.kube import (
     EDGEDEVICES,
     MIXNODES,
+    NAMESPACES,
     PODS,
     PROPOSALS,
     STAKES,
     Body,
     ObjectKey,
     Resource,
+    key_of,
 )
-from fogcompute_operator.ledger import LedgerError, Refusal, StakePosition, StakeUid
+from fogcompute_operator.ledger import (
+    Action,
+    ActionHistory,
+    LedgerError,
+    Refusal,
+    StakePosition,
+    StakeUid,
+)
 from fogcompute_operator.observing import object_extra
 from fogcompute_operator.stakes.deciding import Facts, plan, reward_epochs, settle
+from fogcompute_operator.stakes.deleting import UNBOND_FINALIZER, deleting, holds, unbonding
 from fogcompute_operator.stakes.delivering import Delivery, counter_of, deliver, marker
 from fogcompute_operator.stakes.earning import compute_share, cpu_seconds, health_of, mixing_share
 from fogcompute_operator.treasury import (
@@ -88,14 +104,18 @@ class StakeReconciler:
                 STAKES, body, exc, condition_type="Bonded", extra={"phase": "Failed"}
             )
             return Result()
+        if deleting(stake) and UNBOND_FINALIZER not in stake.metadata.finalizers:
+            return Result()  # never bonded (or already given back): nothing holds it here
         facts = self._facts(stake)
         if self._gateway.state == "NoDatabase":
             await self._write(body, stake, facts, refusals=())
             return Result()
         try:
             facts = await self._read(stake, facts)  # 2. read the ledger
+            facts = await self._namespace(stake, facts)
             actions = plan(stake, facts)  # 3. decide
-            outcomes = await self._gateway.apply(actions) if actions else []  # 4. act
+            body = await self._hold(body, stake, facts.history, actions)  # 4. act
+            outcomes = await self._gateway.apply(actions) if actions else []
             if actions and self._settings.pause_after_ledger_seconds:
                 await asyncio.sleep(self._settings.pause_after_ledger_seconds)
             facts = await self._read(stake, facts)  # 5. settle from the ledger
@@ -105,8 +125,56 @@ class StakeReconciler:
         refusals = tuple(o for o in outcomes if isinstance(o, Refusal))
         for refusal in refusals:
             logger.warning(f"ledger refused {refusal.key}: {refusal.reason}", extra=_extra(key))
-        await self._write(body, stake, facts, refusals=refusals)
+        written = await self._write(body, stake, facts, refusals=refusals)
+        await self._release(written or body, stake, facts.history)
         return Result(requeue_after=self._next_look(stake, facts))
+
+    async def _namespace(self, stake: Stake, facts: Facts) -> Facts:
+        """Before the first bond: whether the Stake's namespace is being deleted (one list
+        call by name, which the operator's role already grants)."""
+        if "bond" in facts.history or unbonding(stake) or not stake.metadata.namespace:
+            return facts
+        found = await self._runtime.api.list(
+            NAMESPACES, field_selector=f"metadata.name={stake.metadata.namespace}"
+        )
+        going = any(
+            (n.get("metadata") or {}).get("deletionTimestamp")
+            or (n.get("status") or {}).get("phase") == "Terminating"
+            for n in found
+        )
+        return replace(facts, namespace_terminating=going) if going else facts
+
+    async def _hold(
+        self,
+        body: Body,
+        stake: Stake,
+        history: Mapping[str, ActionHistory],
+        actions: tuple[Action, ...],
+    ) -> Body:
+        """The finalizer, before the first bond is written (see ``deleting``)."""
+        step = finalizer_step(
+            present=UNBOND_FINALIZER in finalizers_of(body),
+            holds=holds(history, actions),
+            deleting=deleting(stake),
+        )
+        if step != "add":
+            return body
+        held = await self._runtime.finalizers.add(STAKES, body, UNBOND_FINALIZER)
+        logger.info(f"finalizer {UNBOND_FINALIZER} added", extra=_extra(key_of(held)))
+        return held
+
+    async def _release(
+        self, body: Body, stake: Stake, history: Mapping[str, ActionHistory]
+    ) -> None:
+        """The finalizer, last, once the ledger shows nothing held (a deleted Stake goes)."""
+        step = finalizer_step(
+            present=UNBOND_FINALIZER in finalizers_of(body),
+            holds=holds(history, ()),
+            deleting=deleting(stake),
+        )
+        if step == "remove":
+            await self._runtime.finalizers.remove(STAKES, body, UNBOND_FINALIZER)
+            logger.info(f"finalizer {UNBOND_FINALIZER} removed", extra=_extra(key_of(body)))
 
     def _facts(self, stake: Stake) -> Facts:
         now = self._runtime.clock()
@@ -138,7 +206,7 @@ class StakeReconciler:
             )
         )
         position = positions.get(StakeUid(uid))
-        epochs = reward_epochs(history, epoch=facts.epoch, unbond=stake.spec.unbond)
+        epochs = reward_epochs(history, epoch=facts.epoch, unbond=unbonding(stake))
         delivery = self._delivery(stake, facts, epochs, last) if edge and epochs else None
         rewards = {e: self._earned(stake, e, facts, positions, delivery) for e in epochs}
         readings = dict(delivery.readings) if delivery is not None else {}
@@ -240,7 +308,7 @@ class StakeReconciler:
 
     async def _write(
         self, body: Body, stake: Stake, facts: Facts, *, refusals: tuple[Refusal, ...]
-    ) -> None:
+    ) -> Body | None:
         gateway = self._gateway
         settled = settle(
             stake,
@@ -257,6 +325,7 @@ class StakeReconciler:
             written = await self._runtime.statuses.write(STAKES, body, settled.status)
         for note in settled.events:
             self._runtime.post_event(STAKES, written or body, note)
+        return written
 
     async def _unavailable(
         self, key: ObjectKey, body: Body, stake: Stake, facts: Facts, exc: LedgerError
@@ -271,7 +340,7 @@ class StakeReconciler:
         """The next epoch boundary, or sooner the end of an unbonding period."""
         wait = seconds_to_next(facts.now, epoch_seconds=self._settings.epoch_seconds)
         complete = stake.status.unbonding_complete_time if stake.status else None
-        if stake.spec.unbond and "release" not in facts.history:
+        if unbonding(stake) and "release" not in facts.history:
             if complete is None:
                 return 0.0  # the status just got its complete time: look again to write it
             wait = min(wait, max((complete - facts.now).total_seconds(), 0.0))

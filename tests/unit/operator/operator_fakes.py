@@ -3,9 +3,10 @@
 Named operator_fakes (not fakes): test directories have no __init__.py and share one module
 namespace; ``conftest.py`` beside it puts this folder on the path for the kind folders. It
 keeps objects of every kind as dicts by resource and key, bumps one resourceVersion counter on
-every write as the API server does, refuses a status patch carrying a stale resourceVersion
-(``ConflictError``), applies merge patches as RFC 7386 says, and records every call as
-``"<verb> <plural>"`` so tests can assert what was read or written.
+every write as the API server does, refuses a patch or status patch carrying a stale
+resourceVersion (``ConflictError``), completes a deletion when the last finalizer goes,
+applies merge patches as RFC 7386 says, and records every call as ``"<verb> <plural>"`` so
+tests can assert what was read or written.
 """
 
 from __future__ import annotations
@@ -134,8 +135,14 @@ class FakeKubeApi:
         held = self.objects[resource].get(key)
         if held is None:
             raise ConflictError("404 Not Found")
+        version = (patch.get("metadata") or {}).get("resourceVersion")
+        if version is not None and held["metadata"]["resourceVersion"] != version:
+            raise ConflictError("409 Conflict")  # a resourceVersion in the patch is a precondition
         _merge(held, patch)
-        return copy.deepcopy(self._bump(held))
+        written = copy.deepcopy(self._bump(held))
+        if held["metadata"].get("deletionTimestamp") and not held["metadata"].get("finalizers"):
+            del self.objects[resource][key]  # the last finalizer gone: the deletion completes
+        return written
 
     async def patch_status(
         self, resource: Resource, key: ObjectKey, *, patch: Mapping[str, Any], resource_version: str
