@@ -326,6 +326,7 @@ def test_agent_hosted_mixnodes_carry_a_circuit_and_a_dead_hop_is_routed_around(
     redrawn = draws.wait(
         f"a circuit without {dead}", lambda b: dead not in path_of(b), 6 * EPOCH_SECONDS
     )
+    print(f"the circuit left {dead} {time.monotonic() - killed_at:.1f} s after the kill")
     assert redrawn["status"]["vrf"]["proof"] != first["status"]["vrf"]["proof"]
     assert len(events(cluster, "PathRedrawn")) > redrawn_before
     verdict = fogctl(cluster, "circuit", "verify", f"{cluster.namespace}/e2e")
