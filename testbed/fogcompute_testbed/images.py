@@ -46,6 +46,12 @@ from fogcompute_testbed.imagespecs import (
     PAUSE,
     ImageSpec,
 )
+from fogcompute_testbed.pgimage import (
+    ENTRYPOINT_SOURCE,
+    POSTGRES,
+    POSTGRES_PACKAGES,
+    postgres_image,
+)
 from fogcompute_testbed.processes import TestbedError
 from fogcompute_testbed.toolchain import repo_root
 
@@ -499,9 +505,30 @@ def _pip_wheel(cache: Path, log: Path) -> Path:
     return sorted(folder.glob("pip-*.whl"))[-1]
 
 
+def _postgres_image(cache: Path, log: Path) -> ImageArchive:
+    """The chart's bundled ledger database (``pgimage``), with this module's build helpers."""
+    key = _sha(
+        _BUILDER.encode(),
+        f"{SUITE} {MIRROR} {' '.join(POSTGRES_PACKAGES)}".encode(),
+        ENTRYPOINT_SOURCE.read_bytes(),
+        repr(POSTGRES).encode(),
+    )
+    out = postgres_image(
+        cache=cache,
+        key=key,
+        suite=SUITE,
+        mirror=MIRROR,
+        run=lambda argv, what: _run(argv, log=log, what=what),
+        tar_layer=lambda rootfs, layer: _tar_layer(rootfs, layer),
+        write_archive=write_oci_archive,
+    )
+    return ImageArchive(POSTGRES, out, _layers_size(out))
+
+
 def build_images(*, node_bin_dir: Path) -> tuple[ImageArchive, ...]:
     """Build (or reuse) every image the real node needs and return their archives: pause,
-    busybox, the operator and the edge agent (host-0 is an edge node running its DaemonSet)."""
+    busybox, the operator, the edge agent (host-0 is an edge node running its DaemonSet) and
+    the chart's bundled PostgreSQL."""
     cache = images_cache()
     log = cache / "build.log"
     started = time.monotonic()
@@ -509,6 +536,7 @@ def build_images(*, node_bin_dir: Path) -> tuple[ImageArchive, ...]:
         images = [_pause_image(cache, node_bin_dir), _busybox_image(cache)]
         images.append(_python_image(cache, OPERATOR, log))
         images.append(_python_image(cache, EDGE_AGENT, log))
+        images.append(_postgres_image(cache, log))
     elapsed = time.monotonic() - started
     if elapsed > 5:
         sizes = ", ".join(f"{i.spec.key} {i.size_bytes / 1e6:.0f} MB" for i in images)
