@@ -74,14 +74,23 @@ def economics_operator(
 
 
 @pytest.fixture(scope="module")
+def economics_extra_env() -> dict[str, str]:
+    """Settings a module wants on top of ``ECONOMICS_ENV`` (override it in the module)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def fog_operator(
     control_plane: Any,
     crds: list[str],
     economics_db: Path,
+    economics_extra_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[FogOperator]:
     del crds
-    op = economics_operator(control_plane, tmp_path_factory.mktemp("operator"), economics_db)
+    op = economics_operator(
+        control_plane, tmp_path_factory.mktemp("operator"), economics_db, **economics_extra_env
+    )
     op.start()
     try:
         yield op
