@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -126,9 +126,13 @@ class Mixnet:
         ]
 
 
-def build_mixnet(root: Path, *, layers: list[int], clock: EpochClock | None = None) -> Mixnet:
+def build_mixnet(
+    root: Path, *, layers: list[int], clock: EpochClock | None = None, key_epochs: int = 2
+) -> Mixnet:
+    """Keys for ``key_epochs`` epochs from the current one (2: as ``keygen`` makes them)."""
     clock = clock if clock is not None else EpochClock()  # the CLIs' default clock
     epochs = keygen_epochs(None, clock=clock, now=time.time())
+    epochs = tuple(range(epochs[0], epochs[0] + key_epochs))
     entries, key_files = [], []
     for i, layer in enumerate(layers):
         keys = generate_node_keys(epochs)
@@ -166,7 +170,9 @@ def build_mixnet(root: Path, *, layers: list[int], clock: EpochClock | None = No
     )
 
 
-def start_nodes(net: Mixnet, *, loop_rate: float, workers: list[int]) -> None:
+def start_nodes(
+    net: Mixnet, *, loop_rate: float, workers: list[int], extra: Sequence[str] = ()
+) -> None:
     for i, entry in enumerate(net.directory.nodes):
         log = net.root / f"node{i}.log"
         metrics_port = free_port(socket.SOCK_STREAM)
@@ -182,6 +188,7 @@ def start_nodes(net: Mixnet, *, loop_rate: float, workers: list[int]) -> None:
             "--loop-delay-mean-us=1000",
             "--max-delay-us=100000",
             *net.epoch_flags(),
+            *extra,
         ]
         with log.open("wb") as handle:
             process = subprocess.Popen(
