@@ -80,6 +80,11 @@ def test_daemonset_is_restricted_and_reads_the_host_read_only(control_plane: Con
     assert "--host-root=/host" in container["args"]
     env = {e["name"]: e for e in container["env"]}
     assert env["NODE_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
+    # The hosted mixnode binds and publishes the pod's address, on the port it declares.
+    assert env["FOG_EDGE_MIXNODE_HOST"]["valueFrom"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+    assert env["FOG_EDGE_MIXNODE_PORT"]["value"] == "9001"
+    ports = {p["name"]: p for p in container["ports"]}
+    assert (ports["mixnet"]["containerPort"], ports["mixnet"]["protocol"]) == (9001, "UDP")
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
     assert container["resources"]["requests"]
