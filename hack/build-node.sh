@@ -2,7 +2,8 @@
 # Builds the test bed's real node from pinned Go modules: kubelet (hack/tools/kubernetes, the
 # same module and build cache as the control plane), containerd 2.x with its runc v2 shim and ctr
 # (hack/tools/containerd), the CNI plugins bridge, host-local, loopback and portmap
-# (hack/tools/cni), and the sandbox image's pause program (hack/tools/pause). runc and iptables
+# (hack/tools/cni), the sandbox image's pause program (hack/tools/pause) and the node's cluster
+# DNS, CoreDNS with the kubernetes plugin (hack/tools/coredns). runc and iptables
 # come from Debian (hack/ensure-system.sh installs them when missing).
 #
 # Binaries land in a cache folder outside the work tree, keyed by a hash of this script and the
@@ -14,11 +15,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/hack/tools"
 cache="${FOG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fog-compute}"
-key="$(cat "$0" "$tools"/{kubernetes,containerd,cni,pause}/go.mod "$tools"/{kubernetes,containerd,cni}/go.sum \
-  "$tools"/pause/main.go | sha256sum | cut -c1-16)"
+key="$(cat "$0" "$tools"/{kubernetes,containerd,cni,pause,coredns}/go.mod \
+  "$tools"/{kubernetes,containerd,cni,coredns}/go.sum "$tools"/{pause,coredns}/main.go | sha256sum | cut -c1-16)"
 bin="$cache/node/$key"
 log="$cache/logs/build-node-$key.log"
-want=(kubelet containerd containerd-shim-runc-v2 ctr pause cni/bridge cni/host-local cni/loopback cni/portmap)
+want=(kubelet containerd containerd-shim-runc-v2 ctr pause coredns cni/bridge cni/host-local cni/loopback cni/portmap)
 
 have_all() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
 if have_all; then echo "$bin"; exit 0; fi
@@ -62,6 +63,8 @@ for c in containerd containerd-shim-runc-v2 ctr; do
   step "$c" containerd -tags "$ctags" -ldflags "$cldflags" "github.com/containerd/containerd/v2/cmd/$c"
 done
 step kubelet kubernetes -ldflags "$kldflags" k8s.io/kubernetes/cmd/kubelet
+dnsv="$(cd "$tools/coredns" && go list -m -f '{{.Version}}' github.com/coredns/coredns)"
+step coredns coredns -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$dnsv" .
 rm -rf "$bin"; mv "$bin.partial" "$bin"
 echo "build-node: built in $(( $(date +%s) - start ))s into $bin" >&2
 echo "$bin"

@@ -6,7 +6,8 @@ offline images (``images``), cleans whatever a killed earlier node left (``nodeh
 containerd on its own socket and folders, imports the images, and starts a kubelet that
 registers ``host-0`` (labelled ``fogcompute.io/real-node`` and ``fogcompute.io/edge``) with a
 client certificate from the test bed's CA, serves ``kubectl logs``/``exec`` with a serving
-certificate from the same CA, and gives pods addresses on the node's own CNI bridge.
+certificate from the same CA, gives pods addresses on the node's own CNI bridge, and resolves
+their Service names through the node's CoreDNS on the bridge's gateway (``clusterdns``).
 ``RealNode.stop`` is run by ``ControlPlane.stop``: it stops the processes, then unmounts and
 deletes everything the node made on the host.
 """
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from fogcompute_testbed.clusterdns import start_cluster_dns
 from fogcompute_testbed.images import ImageArchive, build_images
 from fogcompute_testbed.kubeconfigs import write_cert_kubeconfig
 from fogcompute_testbed.nodeconfig import (
@@ -70,7 +72,7 @@ KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
 # The ``kubernetes`` Service's ClusterIP: the first address of the API server's
 # --service-cluster-ip-range (10.0.0.0/24); pods on host-0 reach the API server through it.
 KUBERNETES_SERVICE_IP = "10.0.0.1"
-NODE_BINARIES = ("kubelet", "containerd", "containerd-shim-runc-v2", "ctr", "pause")
+NODE_BINARIES = ("kubelet", "containerd", "containerd-shim-runc-v2", "ctr", "pause", "coredns")
 START_TIMEOUT = float(os.environ.get("FOG_TESTBED_TIMEOUT", "120"))
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
@@ -183,6 +185,17 @@ def start_real_node(
             node.ctr("images", "import", str(image.archive))
         timings["import_images_s"] = time.monotonic() - started
         _authorize_apiserver(kubectl)
+        dns = start_cluster_dns(
+            folder=layout.root / "dns",
+            state_dir=state_dir,
+            binary=bin_dir / "coredns",
+            listen=layout.gateway,
+            server=server,
+            ca=ca,
+            kubectl=kubectl,
+        )
+        node.processes.append(dns)
+        register(dns)
         _start_kubelet(node, state_dir=state_dir, server=server, ca=ca)
         register(node.processes[-1])
         started = time.monotonic()
@@ -281,6 +294,7 @@ def _start_kubelet(
         tls_cert=serving.cert,
         tls_key=serving.key,
         cgroup_v1=cgroup_v1(),
+        cluster_dns=str(layout.gateway),
     )
     config_path = layout.kubelet_dir / "config.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -200,8 +200,10 @@ def kubelet_config(
     tls_cert: Path,
     tls_key: Path,
     cgroup_v1: bool,
+    cluster_dns: str | None = None,
 ) -> dict[str, Any]:
-    """KubeletConfiguration: cgroupfs, x509 + webhook auth, no image GC, tiny eviction floors."""
+    """KubeletConfiguration: cgroupfs, x509 + webhook auth, no image GC, tiny eviction floors;
+    pods resolve through ``cluster_dns`` (the node's CoreDNS, ``clusterdns``) when given."""
     config: dict[str, Any] = {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
@@ -245,4 +247,6 @@ def kubelet_config(
     }
     if cgroup_v1:
         config["failCgroupV1"] = False
+    if cluster_dns is not None:
+        config["clusterDNS"] = [cluster_dns]
     return config

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from fogcompute_testbed.bundledledger import bundled_ledger_values
 from fogcompute_testbed.nodeconfig import NODE_LABELS, NODE_NAME
 from fogcompute_testbed.toolchain import repo_root
 
@@ -38,7 +39,13 @@ class _Cluster(Protocol):
 
     def helm(self, *args: str, check: bool = ..., timeout: float = ...) -> Any: ...
 
-    def kubectl(self, *args: str, check: bool = ..., timeout: float = ...) -> Any: ...
+    def kubectl(
+        self,
+        *args: str,
+        input: str | None = ...,  # noqa: A002 - mirrors subprocess.run
+        check: bool = ...,
+        timeout: float = ...,
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,16 @@ def install_chart(
 
 def run_chart_for_up(cluster: _Cluster) -> str:
     """``make up`` on the real node: the chart's operator pod (CRDs already applied by ``up``)
-    and the samples that run on host-0; returns a line saying where the operator is."""
-    release = install_chart(cluster, extra_values={"crds": {"enabled": False, "keep": True}})
+    with the chart's bundled PostgreSQL as its ledger (``bundledledger``), and the samples that
+    run on host-0; returns a line saying where the operator is."""
+    values: dict[str, Any] = {"crds": {"enabled": False, "keep": True}}
+    values.update(bundled_ledger_values(cluster))
+    release = install_chart(cluster, extra_values=values)
     cluster.kubectl("apply", "-f", str(repo_root() / "samples" / "real-node"))
     where = f"helm release {release.name} in {release.namespace}"
-    return f"the chart's pod on {NODE_NAME}, with its edge-agent DaemonSet there ({where})"
+    ledger = f"statefulset/{release.name}-ledger-postgres"
+    return (
+        f"the chart's pod on {NODE_NAME}, with its edge-agent DaemonSet there ({where}); "
+        f"ledger: the chart's bundled PostgreSQL ({ledger}), "
+        "`kubectl get stakes -A` shows the sample Stake Bonded"
+    )

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fogcompute_testbed.bundledledger import bundled_ledger_values
 from fogcompute_testbed.controlplane import ControlPlane, NodeSpec
 from fogcompute_testbed.release import ChartRelease, install_chart
 from fogcompute_testbed.toolchain import repo_root
@@ -49,5 +50,6 @@ def control_plane() -> Iterator[ControlPlane]:
 
 @pytest.fixture(scope="session")
 def release(control_plane: ControlPlane) -> ChartRelease:
-    """The chart installed once per session; its operator runs as a pod on host-0."""
-    return install_chart(control_plane)
+    """The chart installed once per session as ``make up`` installs it: its operator runs as a
+    pod on host-0, with the chart's bundled PostgreSQL there as its ledger."""
+    return install_chart(control_plane, extra_values=bundled_ledger_values(control_plane))
