@@ -15,6 +15,8 @@ then treated as if ``spec.unbond`` had been set at that moment, and nothing else
 
 A Stake that never bonded (below the minimum, refused, or deleted first) holds nothing: it has
 no finalizer, or loses it at once, and goes without touching the ledger.
+While the ledger cannot be reached (no database, or a dead one) a deleted Stake waits with its
+finalizer and LedgerReady=False: its tokens are still bonded, and nothing is given back blind.
 
 Crash safety, by order (each step is idempotent, so a restart at any point repeats harmlessly):
 

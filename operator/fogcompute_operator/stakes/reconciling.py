@@ -112,7 +112,7 @@ class StakeReconciler:
             return Result()
         try:
             facts = await self._read(stake, facts)  # 2. read the ledger
-            facts = await self._namespace(stake, facts)
+            facts = await self._namespace(key, stake, facts)
             actions = plan(stake, facts)  # 3. decide
             body = await self._hold(body, stake, facts.history, actions)  # 4. act
             outcomes = await self._gateway.apply(actions) if actions else []
@@ -129,14 +129,18 @@ class StakeReconciler:
         await self._release(written or body, stake, facts.history)
         return Result(requeue_after=self._next_look(stake, facts))
 
-    async def _namespace(self, stake: Stake, facts: Facts) -> Facts:
+    async def _namespace(self, key: ObjectKey, stake: Stake, facts: Facts) -> Facts:
         """Before the first bond: whether the Stake's namespace is being deleted (one list
         call by name, which the operator's role already grants)."""
         if "bond" in facts.history or unbonding(stake) or not stake.metadata.namespace:
             return facts
-        found = await self._runtime.api.list(
-            NAMESPACES, field_selector=f"metadata.name={stake.metadata.namespace}"
-        )
+        try:
+            found = await self._runtime.api.list(
+                NAMESPACES, field_selector=f"metadata.name={stake.metadata.namespace}"
+            )
+        except Exception as exc:  # fail open: the finalizer still guards a deletion
+            logger.warning(f"cannot read the namespace ({exc})", extra=_extra(key))
+            return facts
         going = any(
             (n.get("metadata") or {}).get("deletionTimestamp")
             or (n.get("status") or {}).get("phase") == "Terminating"
@@ -224,6 +228,7 @@ class StakeReconciler:
             readings=readings,
             # the settle after the write has no epochs left: it keeps this look's verdict
             metering=delivery.verdict if delivery is not None else facts.metering,
+            namespace_terminating=facts.namespace_terminating,
         )
 
     def _device(self, stake: Stake) -> Body | None:
