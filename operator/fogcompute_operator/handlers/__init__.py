@@ -12,6 +12,7 @@ before ``readying``. Nothing outside this package imports kopf.
 from fogcompute_operator.handlers import operating  # isort: skip
 from fogcompute_operator.handlers import edgedevices, fogjobs, mixnet, nodes  # isort: skip
 from fogcompute_operator.handlers import economics  # isort: skip
+from fogcompute_operator.handlers import admission  # isort: skip
 from fogcompute_operator.handlers import readying  # isort: skip
 from fogcompute_operator.handlers.configuring import (
     ANNOTATION_PREFIX,
@@ -26,6 +27,7 @@ __all__ = [
     "FINALIZER",
     "OperatorEnv",
     "PeeringChoice",
+    "admission",
     "apply_settings",
     "economics",
     "edgedevices",
