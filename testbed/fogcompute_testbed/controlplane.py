@@ -235,6 +235,9 @@ class ControlPlane:
                 f"--client-ca-file={self._ca.cert_path}",
                 "--authorization-mode=Node,RBAC",
                 "--enable-admission-plugins=NodeRestriction",
+                # No kube-proxy here: call webhook Services (the operator's eviction webhook)
+                # at an endpoint's pod IP, which the host reaches on the node's bridge.
+                "--enable-aggregator-routing=true",
                 f"--kubelet-client-certificate={kubelet_client.cert}",
                 f"--kubelet-client-key={kubelet_client.key}",
                 f"--kubelet-certificate-authority={self._ca.cert_path}",
