@@ -118,3 +118,27 @@ def test_the_values_run_the_bundled_database_on_host_0_with_make_ups_economics(
     assert values["genesis"] == demo_genesis()
     assert demo_genesis() == {"alice": 100_000_000, "bob": 50_000_000}
     assert values["epochSeconds"] == int(DEMO_ECONOMICS["FOG_ECONOMICS_EPOCH_SECONDS"])
+
+
+def test_make_up_installs_the_chart_with_the_bundled_ledger(tmp_path: Path) -> None:
+    import json
+
+    from fogcompute_testbed.release import run_chart_for_up
+
+    class _Cluster(_FakeCluster):
+        def __init__(self) -> None:
+            super().__init__(tmp_path, pv_exists=False)
+            self.helm_calls: list[tuple[str, ...]] = []
+
+        def helm(self, *args: str, **_: object) -> object:
+            self.helm_calls.append(args)
+            return None
+
+    cluster = _Cluster()
+    line = run_chart_for_up(cluster)
+    (install,) = cluster.helm_calls
+    values = json.loads(Path(install[install.index("--values") + 1]).read_text())
+    assert values["crds"] == {"enabled": False, "keep": True}
+    assert values["economics"]["database"]["bundled"]["enabled"] is True
+    assert values["economics"]["genesis"]["alice"] > 0
+    assert "ledger-postgres" in line
