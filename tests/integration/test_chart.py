@@ -82,9 +82,13 @@ def test_the_deployment_is_one_restricted_replica_with_probes(control_plane: Any
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
     ports = {port["name"]: port["containerPort"] for port in container["ports"]}
-    assert ports == {"metrics": 8000, "health": 8080}
+    assert ports == {"metrics": 8000, "health": 8080, "webhook": 9443}
     assert container["resources"]["requests"]
-    (service,) = of_kind(render(control_plane), "Service")
+    (service,) = [
+        s
+        for s in of_kind(render(control_plane), "Service")
+        if s["metadata"]["name"].endswith("-metrics")
+    ]
     assert service["spec"]["ports"][0]["targetPort"] == "metrics"
 
 

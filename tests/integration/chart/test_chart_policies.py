@@ -59,18 +59,23 @@ def test_no_network_policy_by_default_and_one_budget(helm: Helm) -> None:
     )
 
 
-def test_the_operator_receives_only_on_its_probe_and_metrics_ports(helm: Helm) -> None:
-    docs = helm.render(*NP, *BUNDLED)
+def test_the_operator_receives_only_on_its_probe_metrics_and_webhook_ports(helm: Helm) -> None:
+    docs = helm.render(*NP, *BUNDLED, "--set", "networkPolicy.apiServer.cidrs={10.0.0.10/32}")
     policy = named(docs, "NetworkPolicy", "-operator")
     pod = pod_of(docs, "Deployment")
     (container,) = pod["spec"]["containers"]
-    (ingress,) = policy["spec"]["ingress"]
+    ingress, webhook = policy["spec"]["ingress"]
 
     assert selects(policy["spec"]["podSelector"]["matchLabels"], pod["metadata"]["labels"])
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
     assert ports(ingress) == {("TCP", "metrics"), ("TCP", "health")}
-    assert {p["name"] for p in container["ports"]} == {"metrics", "health"}
+    assert {p["name"] for p in container["ports"]} == {"metrics", "health", "webhook"}
     assert "from" not in ingress  # the kubelet's probes come from the node
+    # The edge agent's eviction webhook: called by the API server only.
+    assert ports(webhook) == {("TCP", "webhook")}
+    assert webhook["from"] == [{"ipBlock": {"cidr": "10.0.0.10/32"}}]
+    off = helm.render(*NP, *BUNDLED, "--set", "edgeAgent.evictionWebhook.enabled=false")
+    assert len(named(off, "NetworkPolicy", "-operator")["spec"]["ingress"]) == 1
 
 
 def test_the_operator_sends_only_to_dns_the_api_server_and_its_database(helm: Helm) -> None:
