@@ -173,3 +173,20 @@ def test_a_token_without_a_node_claim_is_refused_by_the_webhook_too(
         )
     finally:
         install_agent_authorization(plane)
+
+
+def test_zz_with_the_operator_down_the_agents_evictions_are_refused(
+    control_plane: ControlPlane, webhook_operator: FogOperator, namespace: str
+) -> None:
+    """failurePolicy Fail, on purpose: an operator that cannot answer is no open door. The
+    file's last test: it stops the module's operator."""
+    plane = control_plane
+    place_pod(plane, namespace, "mine", OWN)
+    kubeconfig = bound_token_kubeconfig(
+        plane, node=OWN, path=plane.state_dir / "webhook" / f"{OWN}-down.yaml"
+    )
+    webhook_operator.stop()
+    refused = evict(plane, namespace, "mine", kubeconfig)
+    assert refused.returncode != 0
+    assert "failed calling webhook" in refused.stderr, refused.stderr
+    assert evict(plane, namespace, "mine").returncode == 0  # the admin is not held up
