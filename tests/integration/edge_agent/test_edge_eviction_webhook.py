@@ -173,6 +173,12 @@ def test_a_token_without_a_node_claim_is_refused_by_the_webhook_too(
         )
     finally:
         install_agent_authorization(plane)
+        # A re-created binding is enforced a moment later: wait, so later tests find it active.
+        deadline = time.monotonic() + POLICY_SYNC_SECONDS
+        while "ValidatingAdmissionPolicy" not in refused.stderr and time.monotonic() < deadline:
+            time.sleep(0.2)
+            refused = evict(plane, namespace, "any", kubeconfig)
+        assert "ValidatingAdmissionPolicy" in refused.stderr, refused.stderr
 
 
 def test_zz_with_the_operator_down_the_agents_evictions_are_refused(
