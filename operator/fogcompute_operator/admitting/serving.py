@@ -17,27 +17,31 @@ import json
 import logging
 import ssl
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
 from fogcompute_operator.admitting.certificates import self_signed
 from fogcompute_operator.admitting.evictions import (
     EvictionRequest,
+    Verdict,
     decide_eviction,
     parse_request,
     review_response,
 )
+from fogcompute_operator.admitting.metering import EvictionMetrics, Result
 from fogcompute_operator.admitting.settings import WebhookSettings
 from fogcompute_operator.admitting.webhooks import PATH, ensure_configuration
 from fogcompute_operator.controlling.caching import Informer
-from fogcompute_operator.kube import PODS, Body, KubeApi, ObjectKey
+from fogcompute_operator.kube import PODS, Body, KubeApi, ObjectKey, split_key
+from fogcompute_operator.observing import object_extra
 
 logger = logging.getLogger("fogcompute_operator.admitting")
 MAX_REVIEW_BYTES = 1 << 20
+UNAVAILABLE = 503
 
 
 class PodReader:
@@ -64,11 +68,13 @@ class EvictionWebhook:
         api: KubeApi,
         pods: PodReader,
         clock: Callable[[], datetime],
+        metrics: EvictionMetrics,
     ) -> None:
         self._settings = settings
         self._api = api
         self._pods = pods
         self._clock = clock
+        self._metrics = metrics
         self._runner: web.AppRunner | None = None
         self.malformed = 0
 
@@ -78,23 +84,38 @@ class EvictionWebhook:
         return app
 
     async def handle_review(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
         try:
             review = json.loads(await request.read())
             parsed = parse_request(review)
         except (ValueError, TypeError) as exc:  # MalformedReviewError, JSONDecodeError, non-UTF-8
             self.malformed += 1
+            self._metrics.observe(result="malformed", seconds=time.perf_counter() - started)
             logger.warning("malformed AdmissionReview", extra={"error": str(exc)})
             return web.Response(status=400, text=f"{exc}\n")
-        return web.json_response(await self.review(parsed))
+        verdict = await self.review(parsed)
+        result: Result = "allowed" if verdict.allowed else "refused"
+        self._metrics.observe(result=result, seconds=time.perf_counter() - started)
+        return web.json_response(review_response(uid=parsed.uid, verdict=verdict))
 
-    async def review(self, request: EvictionRequest) -> dict[str, Any]:
-        """The answer to one parsed review (the pod read, then the pure decision)."""
-        pod = await self._pods.read(request.pod) if request.is_eviction else None
+    async def review(self, request: EvictionRequest) -> Verdict:
+        """The verdict on one parsed review (the pod read, then the pure decision)."""
+        namespace, name = split_key(request.pod)
+        extra = {**object_extra(namespace=namespace, name=name, kind="Pod")}
+        try:
+            pod = await self._pods.read(request.pod) if request.is_eviction else None
+        except Exception as exc:  # the API server's error: refuse (fail closed), say why
+            logger.exception("eviction review could not read the pod", extra=extra)
+            return Verdict(
+                allowed=False,
+                code=UNAVAILABLE,
+                message=f"the operator could not read pod {request.pod} ({exc}); retry",
+            )
         verdict = decide_eviction(request=request, agent_user=self._settings.agent_user, pod=pod)
         if not verdict.allowed:
-            extra = {"pod": request.pod, "node_claim": request.node_claim, "user": request.username}
+            extra["node_claim"] = request.node_claim
             logger.warning(f"eviction refused: {verdict.message}", extra=extra)
-        return review_response(uid=request.uid, verdict=verdict)
+        return verdict
 
     def _tls(self) -> tuple[ssl.SSLContext, bytes]:
         """The server's TLS context and the CA PEM; the key lives on disk only while ``ssl``

@@ -14,7 +14,12 @@ from typing import Any
 
 import kopf
 
-from fogcompute_operator.admitting import EvictionWebhook, PodReader, WebhookSettings
+from fogcompute_operator.admitting import (
+    EvictionWebhook,
+    PodReader,
+    WebhookSettings,
+    eviction_metrics,
+)
 from fogcompute_operator.handlers.operating import kind_started, kind_startup, runtime_of
 from fogcompute_operator.kube import PODS
 
@@ -31,7 +36,11 @@ async def start_eviction_webhook(memo: kopf.Memo, **_: Any) -> None:
     if settings.enabled:
         pods = PodReader(api=runtime.api, informer=runtime.informers.get(PODS))
         webhook = EvictionWebhook(
-            settings=settings, api=runtime.api, pods=pods, clock=runtime.clock
+            settings=settings,
+            api=runtime.api,
+            pods=pods,
+            clock=runtime.clock,
+            metrics=eviction_metrics(runtime.metrics.registry),
         )
         await runtime.run(webhook)
     kind_started(memo, "admission-startup")

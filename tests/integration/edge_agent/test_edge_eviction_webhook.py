@@ -118,10 +118,17 @@ def test_the_operator_configured_the_webhook(
     )
 
 
+def refused_count(operator: FogOperator) -> float:
+    for line in operator.metrics().splitlines():
+        if line.startswith('fogcompute_eviction_reviews_total{result="refused"}'):
+            return float(line.split()[-1])
+    raise AssertionError("no fogcompute_eviction_reviews_total on /metrics")
+
+
 def test_a_bound_token_evicts_only_on_its_own_node(
     control_plane: ControlPlane, webhook_operator: FogOperator, namespace: str
 ) -> None:
-    del webhook_operator
+    refused_before = refused_count(webhook_operator)
     plane = control_plane
     place_pod(plane, namespace, "mine", OWN)
     place_pod(plane, namespace, "theirs", OTHER)
@@ -135,6 +142,7 @@ def test_a_bound_token_evicts_only_on_its_own_node(
         f"pod {namespace}/theirs runs on node {OTHER}"
     ) in refused.stderr
     assert plane.kubectl("get", "pod", "theirs", "-n", namespace, check=False).returncode == 0
+    assert refused_count(webhook_operator) == refused_before + 1
     accepted = evict(plane, namespace, "mine", kubeconfig)
     assert accepted.returncode == 0, accepted.stderr
     # Anyone else goes nowhere near the webhook (matchConditions): the admin evicts freely.

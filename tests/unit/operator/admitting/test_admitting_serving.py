@@ -18,13 +18,23 @@ from fogcompute_operator.admitting import (
     EvictionWebhook,
     PodReader,
     WebhookSettings,
+    eviction_metrics,
+    parse_request,
 )
 from fogcompute_operator.controlling.caching import Informer, InformerSpec
 from fogcompute_operator.kube import PODS, ObjectKey
 from operator_fakes import FakeKubeApi
+from prometheus_client import CollectorRegistry
 from test_admitting_evictions import AGENT, pod_on, review
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
+REGISTRY = CollectorRegistry()
+METRICS = eviction_metrics(REGISTRY)
+
+
+def counted(result: str) -> float:
+    value = REGISTRY.get_sample_value("fogcompute_eviction_reviews_total", {"result": result})
+    return value or 0.0
 
 
 def free_port() -> int:
@@ -44,6 +54,13 @@ def settings_on(port: int) -> WebhookSettings:
     )
 
 
+def make_webhook(api: FakeKubeApi, settings: WebhookSettings) -> EvictionWebhook:
+    pods = PodReader(api=api, informer=None)
+    return EvictionWebhook(
+        settings=settings, api=api, pods=pods, clock=lambda: NOW, metrics=METRICS
+    )
+
+
 @pytest.fixture
 def api() -> FakeKubeApi:
     fake = FakeKubeApi()
@@ -55,7 +72,11 @@ def api() -> FakeKubeApi:
 async def served(api: FakeKubeApi) -> AsyncIterator[tuple[EvictionWebhook, WebhookSettings]]:
     settings = settings_on(free_port())
     webhook = EvictionWebhook(
-        settings=settings, api=api, pods=PodReader(api=api, informer=None), clock=lambda: NOW
+        settings=settings,
+        api=api,
+        pods=PodReader(api=api, informer=None),
+        clock=lambda: NOW,
+        metrics=METRICS,
     )
     await webhook.start()
     try:
@@ -92,12 +113,14 @@ async def test_it_configures_itself_and_answers_over_verified_tls(
     url = webhook["clientConfig"]["url"]
     ca = base64.b64decode(webhook["clientConfig"]["caBundle"])
     api.store_pod(pod_on("edge-2"))
+    before = counted("allowed"), counted("refused")
     status, answer = await post(url, ca, json.dumps(review(node="edge-2")).encode())
     assert status == 200
     assert answer["response"] == {"uid": "u-1", "allowed": True}
     status, answer = await post(url, ca, json.dumps(review(node="edge-1")).encode())
     assert answer["response"]["allowed"] is False
     assert "pod work/job-0-0 runs on node edge-2" in answer["response"]["status"]["message"]
+    assert (counted("allowed"), counted("refused")) == (before[0] + 1, before[1] + 1)
 
 
 async def test_the_ca_bundle_trusts_this_server_only(
@@ -107,7 +130,11 @@ async def test_the_ca_bundle_trusts_this_server_only(
     url = configured(api, settings.configuration)["clientConfig"]["url"]
     other = settings_on(free_port())
     second = EvictionWebhook(
-        settings=other, api=api, pods=PodReader(api=api, informer=None), clock=lambda: NOW
+        settings=other,
+        api=api,
+        pods=PodReader(api=api, informer=None),
+        clock=lambda: NOW,
+        metrics=METRICS,
     )
     await second.start()  # re-patches the same configuration with its own CA
     try:
@@ -132,13 +159,19 @@ async def test_a_malformed_review_is_answered_400_and_counted(
     assert status == 400
     assert "request.userInfo" in text
     assert webhook.malformed == 2
+    assert counted("malformed") >= 2
+    assert eviction_metrics(REGISTRY) is METRICS  # a retried startup reuses the families
 
 
 async def test_an_existing_configuration_is_repointed(api: FakeKubeApi) -> None:
     settings = settings_on(free_port())
     api.store(VALIDATING_WEBHOOKS, {"metadata": {"name": settings.configuration}, "webhooks": []})
     webhook = EvictionWebhook(
-        settings=settings, api=api, pods=PodReader(api=api, informer=None), clock=lambda: NOW
+        settings=settings,
+        api=api,
+        pods=PodReader(api=api, informer=None),
+        clock=lambda: NOW,
+        metrics=METRICS,
     )
     await webhook.start()
     await webhook.stop()
@@ -157,3 +190,22 @@ async def test_pods_come_from_the_informer_when_it_holds_them_bound(api: FakeKub
     assert (await reader.read(ObjectKey("w/b")) or {})["spec"]["nodeName"] == "edge-3"
     assert await reader.read(ObjectKey("w/c")) is None
     assert api.calls["get pods"] == 2
+
+
+class BrokenPods(PodReader):
+    async def read(self, key: ObjectKey) -> None:
+        raise ConnectionError(f"API server away while reading {key}")
+
+
+async def test_an_unreadable_pod_is_refused_with_the_reason(api: FakeKubeApi) -> None:
+    webhook = EvictionWebhook(
+        settings=settings_on(free_port()),
+        api=api,
+        pods=BrokenPods(api=api, informer=None),
+        clock=lambda: NOW,
+        metrics=METRICS,
+    )
+    verdict = await webhook.review(parse_request(review()))
+    assert not verdict.allowed
+    assert verdict.code == 503
+    assert "could not read pod work/job-0-0 (API server away" in verdict.message
