@@ -32,5 +32,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "fog-postgres: initialised $PGDATA (superuser $user, database $db)" >&2
 fi
 
+# PostgreSQL refuses a data directory others may write; a volume's fsGroup handling may have
+# made it group-writable since the last start.
+chmod 0700 "$PGDATA"
 exec "$bin/postgres" -D "$PGDATA" -c listen_addresses='*' \
   -c unix_socket_directories=/var/run/postgresql "$@"

@@ -14,7 +14,7 @@ RUN echo "postgres:x:999:999:PostgreSQL administrator:/var/lib/postgresql:/bin/s
  && apt-get update \
  && apt-get install -y --no-install-recommends postgresql-15 \
  && rm -rf /var/lib/apt/lists/* /etc/postgresql/15 /var/lib/postgresql/15 \
- && ln -s /usr/lib/postgresql/15/bin/pg_isready /usr/local/bin/pg_isready \
+ && for b in pg_isready pg_ctl psql; do ln -s "/usr/lib/postgresql/15/bin/$b" /usr/local/bin/; done \
  && mkdir -p /var/lib/postgresql/data /var/run/postgresql \
  && chown 999:999 /var/lib/postgresql/data /var/run/postgresql
 COPY --chmod=0755 images/postgres-entrypoint.sh /usr/local/bin/fog-postgres

@@ -46,12 +46,7 @@ from fogcompute_testbed.imagespecs import (
     PAUSE,
     ImageSpec,
 )
-from fogcompute_testbed.pgimage import (
-    ENTRYPOINT_SOURCE,
-    POSTGRES,
-    POSTGRES_PACKAGES,
-    postgres_image,
-)
+from fogcompute_testbed.pgimage import ENTRYPOINT_SOURCE, POSTGRES, postgres_image, recipe
 from fogcompute_testbed.processes import TestbedError
 from fogcompute_testbed.toolchain import repo_root
 
@@ -509,7 +504,8 @@ def _postgres_image(cache: Path, log: Path) -> ImageArchive:
     """The chart's bundled ledger database (``pgimage``), with this module's build helpers."""
     key = _sha(
         _BUILDER.encode(),
-        f"{SUITE} {MIRROR} {' '.join(POSTGRES_PACKAGES)}".encode(),
+        f"{SUITE} {MIRROR}".encode(),
+        recipe(),
         ENTRYPOINT_SOURCE.read_bytes(),
         repr(POSTGRES).encode(),
     )

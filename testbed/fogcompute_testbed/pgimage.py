@@ -27,6 +27,7 @@ __all__ = [
     "POSTGRES_PACKAGES",
     "POSTGRES_UID",
     "postgres_image",
+    "recipe",
 ]
 
 POSTGRES_UID = 999
@@ -67,12 +68,18 @@ def _hooks() -> list[str]:
     )
     customize = (
         'rm -rf "$1/etc/postgresql/15" "$1/var/lib/postgresql/15" "$1/var/lib/apt/lists"/*; '
-        'ln -s /usr/lib/postgresql/15/bin/pg_isready "$1/usr/local/bin/pg_isready"; '
+        "for b in pg_isready pg_ctl psql; do "
+        'ln -s "/usr/lib/postgresql/15/bin/$b" "$1/usr/local/bin/"; done; '
         'mkdir -p "$1/var/lib/postgresql/data" "$1/var/run/postgresql"; '
         f'chown {POSTGRES_UID}:{POSTGRES_UID} "$1/var/lib/postgresql/data" '
         '"$1/var/run/postgresql"'
     )
     return [f"--essential-hook={essential}", f"--customize-hook={customize}"]
+
+
+def recipe() -> bytes:
+    """Everything the build does besides the entrypoint and the spec: part of the cache key."""
+    return " ".join([*POSTGRES_PACKAGES, *_hooks()]).encode()
 
 
 def postgres_image(

@@ -196,3 +196,52 @@ def test_the_generated_password_is_in_the_secret_only(
         ).stdout
         assert logs
         assert password not in logs
+
+
+def _entry_hashes(plane: ControlPlane, release: ChartRelease) -> list[str]:
+    """The ledger's entry hashes in order, read by psql inside the database pod (the password
+    from the mounted Secret file, never printed)."""
+    pod = _postgres_pod(plane, release)
+    out = plane.kubectl(
+        *("exec", "-n", release.namespace, pod["metadata"]["name"], "--", "sh", "-c"),
+        'PGPASSWORD="$(cat /etc/fog-postgres/password)" /usr/lib/postgresql/15/bin/psql'
+        " -h 127.0.0.1 -U fog -d fog -tAc"
+        " \"SELECT encode(hash, 'hex') FROM ledger_entries ORDER BY id\"",
+    ).stdout
+    return out.split()
+
+
+def test_the_ledger_survives_its_pod_being_replaced(
+    control_plane: ControlPlane, release: ChartRelease
+) -> None:
+    """The data is on the local PersistentVolume: a new pod (a new address, which cluster DNS
+    follows) serves the same hash chain, and the operator's ledger comes back."""
+    before = _entry_hashes(control_plane, release)
+    assert before, "genesis and the bond are in the ledger"
+    old = _postgres_pod(control_plane, release)
+    control_plane.kubectl(
+        "delete", "pod", "-n", release.namespace, old["metadata"]["name"], "--wait=true"
+    )
+
+    seen: list[Any] = []
+
+    def replaced_and_ready() -> bool:
+        selector = POSTGRES_SELECTOR.format(release=release.name)
+        pods = _get(control_plane, "pods", "-n", release.namespace, "-l", selector)["items"]
+        seen[:] = [(p["metadata"]["uid"], p["status"]) for p in pods]
+        return any(
+            p["metadata"]["uid"] != old["metadata"]["uid"]
+            and any(c.get("ready") for c in p["status"].get("containerStatuses") or [])
+            for p in pods
+        )
+
+    try:
+        _wait("the StatefulSet's new database pod to be Ready", replaced_and_ready)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; pods: {json.dumps(seen)[:3000]}") from None
+    after = _entry_hashes(control_plane, release)
+    assert after[: len(before)] == before  # nothing lost, nothing re-minted
+    _wait(
+        "the operator's ledger to answer again",
+        lambda: _operator_metrics(control_plane, release).get("fogcompute_ledger_up") == 1.0,
+    )

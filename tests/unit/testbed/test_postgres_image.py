@@ -39,7 +39,12 @@ def test_the_postgres_image_agrees_with_its_dockerfile() -> None:
     entry = ENTRYPOINT_SOURCE.relative_to(repo_root())
     assert f"COPY --chmod=0755 {entry} {POSTGRES.entrypoint[0]}" in text
     hooks = " ".join(_hooks())
-    for step in ("/etc/postgresql/15", "/var/lib/postgresql/15", "pg_isready"):
+    for step in (
+        "/etc/postgresql/15",
+        "/var/lib/postgresql/15",
+        "for b in pg_isready pg_ctl psql; do",
+        'ln -s "/usr/lib/postgresql/15/bin/$b"',
+    ):
         assert step in text
         assert step in hooks
     for account in POSTGRES_ACCOUNTS:
