@@ -13,6 +13,7 @@ checks both agree (``POSTGRES`` here against the Dockerfile's final stage).
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 POSTGRES_UID = 999
+_STALE_AFTER_S = 3 * 3600
 POSTGRES_PACKAGES = ("postgresql-15",)
 # Written before the package installs, so postgresql-common finds the account and keeps 999.
 POSTGRES_ACCOUNTS = (
@@ -129,7 +131,8 @@ def postgres_image(
     write_archive(POSTGRES, [layer], out)
     shutil.rmtree(rootfs, ignore_errors=True)
     layer.unlink()
+    # Older archives go once no other run can still be importing them.
     for stale in cache.glob("postgres-*.oci.tar"):
-        if stale != out:
+        if stale != out and time.time() - stale.stat().st_mtime > _STALE_AFTER_S:
             stale.unlink(missing_ok=True)
     return out
