@@ -21,6 +21,7 @@ from fogcompute_operator.admitting.serving import EvictionWebhook, PodReader
 from fogcompute_operator.admitting.settings import ServiceRef, WebhookSettings
 from fogcompute_operator.admitting.webhooks import (
     VALIDATING_WEBHOOKS,
+    WebhookSetupError,
     build_configuration,
     ensure_configuration,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "ServiceRef",
     "Verdict",
     "WebhookSettings",
+    "WebhookSetupError",
     "build_configuration",
     "decide_eviction",
     "ensure_configuration",

@@ -92,13 +92,23 @@ def build_configuration(settings: WebhookSettings, *, ca_pem: bytes) -> dict[str
     }
 
 
+class WebhookSetupError(Exception):
+    """The configuration cannot be written; the message names it, the cause and the fix."""
+
+
 async def ensure_configuration(api: KubeApi, settings: WebhookSettings, *, ca_pem: bytes) -> None:
     """Create the configuration, or replace its webhooks (a merge patch replaces the list)."""
     key = ObjectKey(settings.configuration)
-    if await api.get(VALIDATING_WEBHOOKS, key) is None:
-        body = build_configuration(settings, ca_pem=ca_pem)
-        if await api.create(VALIDATING_WEBHOOKS, body) is not None:
-            return
-    await api.patch(
-        VALIDATING_WEBHOOKS, key, patch={"webhooks": build_webhooks(settings, ca_pem=ca_pem)}
-    )
+    try:
+        if await api.get(VALIDATING_WEBHOOKS, key) is None:
+            body = build_configuration(settings, ca_pem=ca_pem)
+            if await api.create(VALIDATING_WEBHOOKS, body) is not None:
+                return
+        webhooks = build_webhooks(settings, ca_pem=ca_pem)
+        await api.patch(VALIDATING_WEBHOOKS, key, patch={"webhooks": webhooks})
+    except Exception as exc:
+        raise WebhookSetupError(
+            f"cannot point ValidatingWebhookConfiguration {settings.configuration} at this "
+            f"operator ({exc}); the chart ships it (edgeAgent.evictionWebhook) and lets the "
+            "operator get and patch it by name; set FOG_EVICTION_WEBHOOK_CONFIGURATION to match"
+        ) from exc

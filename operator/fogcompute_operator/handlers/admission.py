@@ -18,6 +18,7 @@ from fogcompute_operator.admitting import (
     EvictionWebhook,
     PodReader,
     WebhookSettings,
+    WebhookSetupError,
     eviction_metrics,
 )
 from fogcompute_operator.handlers.operating import kind_started, kind_startup, runtime_of
@@ -42,5 +43,8 @@ async def start_eviction_webhook(memo: kopf.Memo, **_: Any) -> None:
             clock=runtime.clock,
             metrics=eviction_metrics(runtime.metrics.registry),
         )
-        await runtime.run(webhook)
+        try:
+            await runtime.run(webhook)
+        except WebhookSetupError as exc:  # RBAC or a missing object: say so, retry
+            raise kopf.TemporaryError(str(exc), delay=10) from exc
     kind_started(memo, "admission-startup")

@@ -18,11 +18,12 @@ from fogcompute_operator.admitting import (
     EvictionWebhook,
     PodReader,
     WebhookSettings,
+    WebhookSetupError,
     eviction_metrics,
     parse_request,
 )
 from fogcompute_operator.controlling.caching import Informer, InformerSpec
-from fogcompute_operator.kube import PODS, ObjectKey
+from fogcompute_operator.kube import PODS, Body, ObjectKey, Resource
 from operator_fakes import FakeKubeApi
 from prometheus_client import CollectorRegistry
 from test_admitting_evictions import AGENT, pod_on, review
@@ -209,3 +210,25 @@ async def test_an_unreadable_pod_is_refused_with_the_reason(api: FakeKubeApi) ->
     assert not verdict.allowed
     assert verdict.code == 503
     assert "could not read pod work/job-0-0 (API server away" in verdict.message
+
+
+class ForbiddenApi(FakeKubeApi):
+    async def get(self, resource: Resource, key: ObjectKey) -> Body | None:
+        raise PermissionError(f"403 Forbidden: get {resource.plural} {key}")
+
+
+async def test_a_configuration_it_may_not_read_is_an_error_naming_the_fix() -> None:
+    api = ForbiddenApi()
+    settings = settings_on(free_port())
+    webhook = make_webhook(api, settings)
+    with pytest.raises(WebhookSetupError, match=r"403 Forbidden.*get and patch it by name"):
+        await webhook.start()
+    retried = make_webhook(FakeKubeApiWithWebhooks(), settings)
+    await retried.start()  # the failed start freed the port for kopf's retry
+    await retried.stop()
+
+
+class FakeKubeApiWithWebhooks(FakeKubeApi):
+    def __init__(self) -> None:
+        super().__init__()
+        self.objects[VALIDATING_WEBHOOKS] = {}
