@@ -11,6 +11,7 @@ FROM debian:bookworm-slim AS runtime
 # default cluster is dropped (the entrypoint makes its own in $PGDATA).
 RUN echo "postgres:x:999:999:PostgreSQL administrator:/var/lib/postgresql:/bin/sh" >> /etc/passwd \
  && echo "postgres:x:999:" >> /etc/group \
+ && echo "postgres:*:19000:0:99999:7:::" >> /etc/shadow \
  && apt-get update \
  && apt-get install -y --no-install-recommends postgresql-15 \
  && rm -rf /var/lib/apt/lists/* /etc/postgresql/15 /var/lib/postgresql/15 \

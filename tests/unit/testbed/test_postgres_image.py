@@ -47,8 +47,9 @@ def test_the_postgres_image_agrees_with_its_dockerfile() -> None:
     ):
         assert step in text
         assert step in hooks
-    for account in POSTGRES_ACCOUNTS:
+    for account in (*POSTGRES_ACCOUNTS, "postgres:*:19000:0:99999:7:::"):
         assert account in hooks
+        assert account in text
 
 
 def test_the_postgres_image_runs_as_a_non_root_user() -> None:
