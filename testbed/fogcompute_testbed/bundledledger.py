@@ -7,7 +7,8 @@ node's own directory (removed with the node by ``make down``), bound only to ``h
 affinity, behind a StorageClass that binds when the pod is scheduled. The chart then runs the
 StatefulSet from the offline image (``pgimage``), never pulled, and gives the operator the DSN
 Secret it generated; the password never leaves the cluster's Secret. The economics settings are
-``make up``'s demo ones (``ledgerdb.DEMO_ECONOMICS``) so the sample Stake bonds at once.
+``make up``'s demo ones (``ledgerdb.DEMO_ECONOMICS``) so the sample Stake bonds at once;
+``sample_stake_line`` waits (bounded) for that and says how it stands for ``make up`` to print.
 """
 
 from __future__ import annotations
@@ -17,18 +18,24 @@ import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
+import yaml
+
 from fogcompute_testbed.ledgerdb import DEMO_ECONOMICS
 from fogcompute_testbed.nodeconfig import NODE_NAME
+from fogcompute_testbed.toolchain import repo_root
 
 __all__ = [
     "LEDGER_VOLUME",
+    "SAMPLE_STAKE",
     "STORAGE_CLASS",
     "bundled_ledger_values",
     "demo_genesis",
     "local_volume",
+    "sample_stake_line",
 ]
 
 STORAGE_CLASS = "fog-testbed-local"
+SAMPLE_STAKE = repo_root() / "samples" / "stake.yaml"
 LEDGER_VOLUME = "fog-testbed-ledger"
 _CAPACITY = "1Gi"
 
@@ -129,3 +136,19 @@ def bundled_ledger_values(cluster: _Cluster) -> dict[str, Any]:
             "genesis": demo_genesis(),
         }
     }
+
+
+def sample_stake_line(cluster: _Cluster, *, timeout_s: int = 180) -> str:
+    """Wait (bounded) for ``samples/stake.yaml``'s Stake to bond in the bundled ledger and say
+    how it stands, for ``make up`` to print."""
+    name = yaml.safe_load(SAMPLE_STAKE.read_text())["metadata"]["name"]
+    waited = cluster.kubectl(
+        *("wait", "--for=jsonpath={.status.phase}=Bonded", f"stake/{name}"),
+        f"--timeout={timeout_s}s",
+        check=False,
+        timeout=timeout_s + 30,
+    )
+    if waited.returncode == 0:
+        bonded = cluster.kubectl("get", f"stake/{name}", "-o", "jsonpath={.status.bonded}").stdout
+        return f"sample Stake {name} Bonded ({bonded} base units) in the bundled ledger"
+    return f"sample Stake {name} not Bonded after {timeout_s}s: kubectl describe stake {name}"

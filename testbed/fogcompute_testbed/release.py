@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from fogcompute_testbed.bundledledger import bundled_ledger_values
+from fogcompute_testbed.bundledledger import bundled_ledger_values, sample_stake_line
 from fogcompute_testbed.nodeconfig import NODE_LABELS, NODE_NAME
 from fogcompute_testbed.toolchain import repo_root
 
@@ -118,6 +118,5 @@ def run_chart_for_up(cluster: _Cluster) -> str:
     ledger = f"statefulset/{release.name}-ledger-postgres"
     return (
         f"the chart's pod on {NODE_NAME}, with its edge-agent DaemonSet there ({where}); "
-        f"ledger: the chart's bundled PostgreSQL ({ledger}), "
-        "`kubectl get stakes -A` shows the sample Stake Bonded"
+        f"ledger: the chart's bundled PostgreSQL ({ledger}), {sample_stake_line(cluster)}"
     )

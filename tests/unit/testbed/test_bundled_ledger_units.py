@@ -29,6 +29,7 @@ class _FakeCluster:
         self.calls.append((args, input))
 
         class _Done:
+            returncode = 0
             stdout = f"persistentvolume/{LEDGER_VOLUME}\n" if self.pv_exists else ""
 
         return _Done()
@@ -142,3 +143,13 @@ def test_make_up_installs_the_chart_with_the_bundled_ledger(tmp_path: Path) -> N
     assert values["economics"]["database"]["bundled"]["enabled"] is True
     assert values["economics"]["genesis"]["alice"] > 0
     assert "ledger-postgres" in line
+    waits = [args for args, _ in cluster.calls if args[:1] == ("wait",)]
+    assert waits == [
+        (
+            "wait",
+            "--for=jsonpath={.status.phase}=Bonded",
+            "stake/alice-mix-edge-0",
+            "--timeout=180s",
+        )
+    ]
+    assert "sample Stake alice-mix-edge-0 Bonded" in line
