@@ -13,9 +13,12 @@ conditions, set through ``set_condition`` (the others are kept):
 - ``NodeFound``: False (``NodeNotFound``) when the Node ``spec.nodeName`` names does not exist.
 
 Every change of a condition's status or reason is an Event. While the device is not both Ready
-and Harvestable, its harvest pods must go (``evict``): the agent evicts them itself when it
-stops harvesting, and this is the fallback for an agent that died. ``requeue_after`` is the
-time until a reporting agent would turn silent.
+and Harvestable, its harvest pods must go (``evict``). The agent evicts them itself when it stops
+harvesting (before it reports), so while it reports the operator waits
+``REVOCATION_GRACE_SECONDS`` after Harvestable turned False before it evicts what is left: the
+fallback for an agent whose evictions failed, without racing the ones it made. A silent agent's
+device (Ready not True) is evicted at once. ``requeue_after`` is the time until a reporting agent
+would turn silent, or until the grace ends.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from fogcompute_operator.controlling import EventNote
 from fogcompute_operator.scheduling.heartbeats import silence_bound, silent_at
 
 READY, HARVESTABLE, NODE_FOUND = "Ready", "Harvestable", "NodeFound"
+REVOCATION_GRACE_SECONDS = 5.0
+"""How long a reporting agent has to evict its own harvest pods (its target is 1 s)."""
 
 
 @dataclass(frozen=True)
@@ -133,11 +138,25 @@ def decide(
         "observedGeneration": generation,
         "conditions": [c.model_dump(mode="json", by_alias=True) for c in conditions],
     }
+    wait = _agent_grace_left(ready, find_condition(conditions, HARVESTABLE), now=now)
+    if wait is not None:
+        requeue = wait if requeue is None else min(requeue, wait)
     usable = ready.status == "True" and verdicts[HARVESTABLE].status == "True"
     return Decision(
         status=status,
         changed=conditions != before or current.get("observedGeneration") != generation,
         events=tuple(events),
-        evict=not usable,
+        evict=not usable and wait is None,
         requeue_after=requeue,
     )
+
+
+def _agent_grace_left(
+    ready: _Verdict, harvestable: Condition | None, *, now: datetime
+) -> float | None:
+    """Seconds a reporting agent still has to evict its own harvest pods, or None if none."""
+    if ready.status != "True" or harvestable is None or harvestable.status != "False":
+        return None
+    since = harvestable.last_transition_time
+    left = REVOCATION_GRACE_SECONDS - (now - since).total_seconds() if since else 0.0
+    return left if left > 0 else None

@@ -104,8 +104,8 @@ CASES = [
         1,
         True,
         {"Ready": ("True", "AgentReporting"), "Harvestable": ("False", "OnBattery")},
-        True,
-        44,
+        False,  # a reporting agent evicts its own pods first (grace)
+        5,
     ),
     Case(
         "harvest disabled by the admin",
@@ -113,8 +113,8 @@ CASES = [
         1,
         True,
         {"Harvestable": ("False", "HarvestDisabled")},
-        True,
-        44,
+        False,  # a reporting agent evicts its own pods first (grace)
+        5,
     ),
     Case(
         "the device asks for a shorter bound",
@@ -172,3 +172,17 @@ def test_every_transition_is_an_event_and_keeps_the_agents_fields() -> None:
     assert silent.status["lastReportTime"] == stamp(0)
     ready = next(c for c in silent.status["conditions"] if c["type"] == "Ready")
     assert ready["lastTransitionTime"].startswith("2030-01-01T00:00:50")
+
+
+def test_a_reporting_agent_gets_a_grace_to_evict_then_the_operator_does() -> None:
+    """The agent evicts its own harvest pods; the operator evicts what is left once the grace
+    has passed since Harvestable turned False, and at once when the agent is silent."""
+    first = step(device(harvestable=False), now=1)
+    assert (first.evict, first.requeue_after) == (False, pytest.approx(5))
+    later = step({**device(harvestable=False), "status": first.status}, now=4)
+    assert (later.evict, later.requeue_after) == (False, pytest.approx(2))
+    after = step({**device(harvestable=False), "status": first.status}, now=6)
+    assert after.evict
+    assert after.requeue_after == pytest.approx(39)  # only the silence bound is left
+    silent = step(device(harvestable=False, reported=0), now=50)
+    assert silent.evict
