@@ -26,7 +26,7 @@ import yaml
 
 from fogcompute_testbed.controlplane import ControlPlane
 from fogcompute_testbed.hostroots import FixtureHost
-from fogcompute_testbed.processes import ManagedProcess, free_port, start_process
+from fogcompute_testbed.processes import ManagedProcess, free_port, start_process, wait_for
 from fogcompute_testbed.toolchain import repo_root
 
 __all__ = [
@@ -60,6 +60,31 @@ def install_agent_authorization(plane: ControlPlane, *, namespace: str = AGENT_N
         *shown,
     ).stdout
     plane.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", input=rendered)
+    _wait_until_policy_enforced(plane, namespace=namespace)
+
+
+def _wait_until_policy_enforced(plane: ControlPlane, *, namespace: str) -> None:
+    """The API server applies a new admission policy once its informer has it, a moment after
+    the apply returns; a test that writes at once could pass the policy by. Probe with a
+    server-side dry run as the agent's ServiceAccount (impersonated, so without the node claim
+    a bound token carries): the policy refuses it once it is enforced."""
+    user = f"system:serviceaccount:{namespace}:{AGENT_SERVICE_ACCOUNT}"
+    probe = json.dumps(
+        {
+            "apiVersion": "fogcompute.io/v1alpha1",
+            "kind": "EdgeDevice",
+            "metadata": {"name": "policy-probe"},
+            "spec": {"nodeName": "policy-probe"},
+        }
+    )
+
+    def enforced() -> bool | None:
+        done = plane.kubectl(
+            "create", "--dry-run=server", f"--as={user}", "-f", "-", input=probe, check=False
+        )
+        return True if "no node-name claim" in done.stderr else None
+
+    wait_for(enforced, what="the edge agent's admission policy to be enforced", timeout=60)
 
 
 def _placeholder_pod(node: str, *, namespace: str) -> dict[str, Any]:
