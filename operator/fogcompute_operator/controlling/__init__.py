@@ -3,14 +3,16 @@
 Sits between the kind packages (``fogjobs``, ``edgedevices``, ...) and the seams (``kube``,
 ``observing``); knows no kind and no kopf. Startup builds one ``Runtime``; each kind package
 gives it a ``Reconciler`` (get from informers, decide purely, act idempotently, write status
-once) and says which watched changes queue which keys. Modules: caching (informers with an
-owner index), queueing (the keyed work queue), working (controllers: workers with per-key
-backoff and reconcile metrics), statuses (the guarded status merge patch), finalizing (a
-controller's finalizer, added and removed under resourceVersion), eventing and
-posting (Events, in the background), rejecting (objects the models refuse), environment
-(settings), verdicts (owned conditions and their Events), runtime.
+once) and says which watched changes queue which keys. Modules: background (task slots, and
+loops that report a failure and go on), caching (informers with an owner index), queueing
+(the keyed work queue), working (controllers: workers with per-key backoff and reconcile
+metrics), statuses (the guarded status merge patch), finalizing (a controller's finalizer,
+added and removed under resourceVersion), eventing and posting (Events, in the background),
+rejecting (objects the models refuse), environment (settings), verdicts (owned conditions
+and their Events), runtime.
 """
 
+from fogcompute_operator.controlling.background import Tasks, retry_until_done, run_periodically
 from fogcompute_operator.controlling.caching import DELETED, Informer, Informers, InformerSpec
 from fogcompute_operator.controlling.environment import env_number
 from fogcompute_operator.controlling.eventing import (
@@ -60,6 +62,7 @@ __all__ = [
     "Result",
     "Runtime",
     "StatusWriter",
+    "Tasks",
     "Verdict",
     "WorkQueue",
     "apply_verdicts",
@@ -70,5 +73,7 @@ __all__ = [
     "is_deleting",
     "merge_patch",
     "reject_invalid",
+    "retry_until_done",
+    "run_periodically",
     "utc_now",
 ]

@@ -12,12 +12,12 @@ failed post is logged and dropped, and past ``limit`` waiting Events new ones ar
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from fogcompute_operator.controlling.background import Tasks
 from fogcompute_operator.kube import KubeApi
 
 logger = logging.getLogger("fogcompute_operator.events")
@@ -34,7 +34,7 @@ class EventPoster:
         self._limit = limit
         self._backlog: deque[Mapping[str, Any]] = deque()
         self._ready = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks = Tasks()
         self.dropped = 0
 
     def __len__(self) -> int:
@@ -50,15 +50,10 @@ class EventPoster:
 
     async def start(self) -> None:
         for index in range(self._posters):
-            self._tasks.append(asyncio.create_task(self._drain(), name=f"events-{index}"))
+            self._tasks.spawn(self._drain(), name=f"events-{index}")
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await self._tasks.stop()
 
     async def _drain(self) -> None:
         while True:

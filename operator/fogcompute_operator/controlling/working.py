@@ -16,12 +16,12 @@ A key is never reconciled by two workers at once (the queue hands it to one at a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
+from fogcompute_operator.controlling.background import Tasks
 from fogcompute_operator.controlling.queueing import WorkQueue
 from fogcompute_operator.kube import ConflictError, ObjectKey, Resource, split_key
 from fogcompute_operator.observing import ControllerMetrics, object_extra, record_reconcile
@@ -67,7 +67,7 @@ class Controller:
         )
         self.reconcile = record_reconcile(name, metrics=metrics)(reconciler.reconcile)
         self._failures: Counter[ObjectKey] = Counter()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks = Tasks()
 
     @property
     def name(self) -> str:
@@ -78,17 +78,11 @@ class Controller:
 
     async def start(self) -> None:
         for index in range(self._workers):
-            task = asyncio.create_task(self._work(), name=f"{self.name}-worker-{index}")
-            self._tasks.append(task)
+            self._tasks.spawn(self._work(), name=f"{self.name}-worker-{index}")
 
     async def stop(self) -> None:
         await self.queue.close()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await self._tasks.stop()
 
     async def _work(self) -> None:
         while True:

@@ -9,13 +9,12 @@ the Circuit controller on the runtime. Stopping it before then stops the tries.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from fogcompute_mixnode.routing import DIRECTORY_NAMESPACE
 
+from fogcompute_operator.controlling import Tasks, retry_until_done
 from fogcompute_operator.kube import KubeApi
 from fogcompute_operator.mixnet.keeping import MixnetKeys, load_or_create_keys
 
@@ -35,38 +34,33 @@ class KeyedLauncher:
         self._secret = secret
         self._launch = launch
         self._retry = retry_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
         self.keys: MixnetKeys | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mixnet-keys")
+        self._tasks.spawn(self._run(), name="mixnet-keys")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._tasks.stop()
 
     async def _run(self) -> None:
-        while self.keys is None:
-            try:
-                keys = await load_or_create_keys(self._api, secret=self._secret)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning(
-                    f"mixnet keys not available from Secret {DIRECTORY_NAMESPACE}/{self._secret} "
-                    f"({exc!r}); is there a namespace {DIRECTORY_NAMESPACE}? retrying"
-                )
-                await asyncio.sleep(self._retry)
-                continue
-            self.keys = keys
-            logger.info(
-                "mixnet keys loaded",
-                extra={
-                    "directory_signer": keys.signer_public_key.hex(),
-                    "vrf_public_key": keys.vrf_public_key.hex(),
-                },
-            )
-            await self._launch(keys)
+        keys = await retry_until_done(
+            lambda: load_or_create_keys(self._api, secret=self._secret),
+            retry_seconds=self._retry,
+            on_error=self._unavailable,
+        )
+        self.keys = keys
+        logger.info(
+            "mixnet keys loaded",
+            extra={
+                "directory_signer": keys.signer_public_key.hex(),
+                "vrf_public_key": keys.vrf_public_key.hex(),
+            },
+        )
+        await self._launch(keys)
+
+    def _unavailable(self, exc: Exception) -> None:
+        logger.warning(
+            f"mixnet keys not available from Secret {DIRECTORY_NAMESPACE}/{self._secret} "
+            f"({exc!r}); is there a namespace {DIRECTORY_NAMESPACE}? retrying"
+        )

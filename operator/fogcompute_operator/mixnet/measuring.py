@@ -22,7 +22,6 @@ within 28.5 s. The score is then at most ``1 / (n + 2)`` (Beta(1, 1) prior, ``n`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,7 +30,7 @@ from fogcompute_api.mixnodes import ReliabilityWindow
 from fogcompute_mixnode.routing import ReliabilityEstimator, ReliabilitySettings
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Informer, StatusWriter
+from fogcompute_operator.controlling import Informer, StatusWriter, Tasks, run_periodically
 from fogcompute_operator.kube import MIXNODES, Body, ConflictError, ObjectKey
 
 logger = logging.getLogger("fogcompute_operator.mixnet")
@@ -39,6 +38,10 @@ logger = logging.getLogger("fogcompute_operator.mixnet")
 
 def _name(body: Mapping[str, Any]) -> str:
     return str((body.get("metadata") or {}).get("name") or "")
+
+
+def _failed(exc: Exception) -> None:
+    logger.error(f"could not write the MixNodes' reliabilities ({exc!r}); writing next round")
 
 
 class ReliabilityMonitor:
@@ -58,7 +61,7 @@ class ReliabilityMonitor:
         self._clock = clock
         self._estimators: dict[str, ReliabilityEstimator] = {}
         self._seen: dict[tuple[str, str], tuple[int, int]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
         self.writes = 0
 
     def estimator(self, name: str) -> ReliabilityEstimator:
@@ -99,19 +102,15 @@ class ReliabilityMonitor:
     async def start(self) -> None:
         self.baseline()
         self._mixnodes.subscribe(self.observe)
-        self._task = asyncio.create_task(self._run(), name="mixnet-reliability")
+        loop = run_periodically(self._write_step, retry_seconds=0.0, on_error=_failed)
+        self._tasks.spawn(loop, name="mixnet-reliability")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._tasks.stop()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._write_seconds)
-            await self.write_all()
+    async def _write_step(self) -> None:
+        await asyncio.sleep(self._write_seconds)
+        await self.write_all()
 
     async def write_all(self) -> None:
         """Write every measured MixNode's score and window (unchanged ones write nothing)."""

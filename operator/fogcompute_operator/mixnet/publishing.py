@@ -19,8 +19,6 @@ enters the next epoch's directory; one that fails mid-epoch leaves it at the nex
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
@@ -39,7 +37,7 @@ from fogcompute_mixnode.routing import (
 )
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Clock, Informer
+from fogcompute_operator.controlling import Clock, Informer, Tasks, run_periodically
 from fogcompute_operator.kube import CONFIGMAPS, Body, ConflictError, KubeApi, object_key
 from fogcompute_operator.mixnet.book import DirectoryBook
 from fogcompute_operator.mixnet.keeping import MixnetKeys
@@ -67,6 +65,10 @@ def _mixnodes(bodies: list[Body]) -> list[MixNode]:
     return parsed
 
 
+def _failed(exc: Exception) -> None:
+    logger.error(f"could not publish the mixnet directory ({exc!r}); retrying")
+
+
 def data_patch(data: dict[str, Any], *, epoch: int, document: str, keep: int) -> dict[str, Any]:
     """The ConfigMap data merge patch: add ``epoch``'s document, drop all but ``keep`` epochs."""
     epochs = sorted({e for k in data if (e := _epoch_of_key(k)) is not None} | {epoch})
@@ -92,31 +94,20 @@ class DirectoryPublisher:
         self._keys = keys
         self._settings = settings
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
         self.published = 0
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mixnet-directory")
+        loop = run_periodically(self._epoch_step, retry_seconds=RETRY_SECONDS, on_error=_failed)
+        self._tasks.spawn(loop, name="mixnet-directory")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._tasks.stop()
 
-    async def _run(self) -> None:
-        while True:
-            now = self._clock()
-            try:
-                await self.ensure(self._settings.clock.epoch_at(now))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.error(f"could not publish the mixnet directory ({exc!r}); retrying")
-                await asyncio.sleep(RETRY_SECONDS)
-                continue
-            await asyncio.sleep(self._settings.clock.seconds_to_next(self._clock()) + 0.01)
+    async def _epoch_step(self) -> float:
+        """Ensure this epoch's directory; the seconds until the next epoch begins."""
+        await self.ensure(self._settings.clock.epoch_at(self._clock()))
+        return self._settings.clock.seconds_to_next(self._clock()) + 0.01
 
     async def ensure(self, epoch: int) -> OpenedDirectory:
         """The directory of ``epoch``: the published one, or a new one published now."""

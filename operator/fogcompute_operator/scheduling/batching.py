@@ -31,7 +31,14 @@ from datetime import datetime
 
 from fogcompute_api.meta import KIND_FOGJOB, LABEL_FOGJOB
 
-from fogcompute_operator.controlling import Clock, Informer, InformerSpec, utc_now
+from fogcompute_operator.controlling import (
+    Clock,
+    Informer,
+    InformerSpec,
+    Tasks,
+    run_periodically,
+    utc_now,
+)
 from fogcompute_operator.kube import PODS, ObjectKey, Uid
 from fogcompute_operator.scheduling.metering import SchedulingMetrics
 from fogcompute_operator.scheduling.models import ALL_OBJECTIVES, JobRequest, Tier
@@ -141,7 +148,7 @@ class Scheduler:
         self._pending: dict[Uid, PendingJob] = {}
         self._memory: PopulationMemory | None = None
         self._rounds = 0
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
         self._arrived = asyncio.Event()
         self._last_round = float("-inf")  # time.monotonic() when the last non-empty round began
         self._new = False  # a job arrived since the last round began
@@ -166,25 +173,18 @@ class Scheduler:
         return self._admitted.get(uid) or self._pending.get(uid)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="scheduler")
+        self._tasks.spawn(self.run(), name="scheduler")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._tasks.stop()
 
     async def run(self) -> None:
         """Rounds forever, when one is due (``_due``); a failed round is logged and retried."""
-        while True:
-            await self._due()
-            try:
-                await self.round_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("scheduling round failed; retrying next round")
+        await run_periodically(self._round_when_due, retry_seconds=0.0, on_error=_round_failed)
+
+    async def _round_when_due(self) -> None:
+        await self._due()
+        await self.round_once()
 
     async def _due(self) -> None:
         """Until a round is due: a job arrived (one not waiting before) and
@@ -316,6 +316,10 @@ class Scheduler:
                 "optimiser_seconds": round(optimiser, 4),
             },
         )
+
+
+def _round_failed(exc: Exception) -> None:
+    logger.exception("scheduling round failed; retrying next round")
 
 
 def _at(wanted: Wanted, now: datetime) -> JobRequest:

@@ -15,13 +15,13 @@ controllers look again at once. No kopf here; the DSN is never logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Literal, Protocol, TypeVar
 
 from prometheus_client import Gauge
 
+from fogcompute_operator.controlling import Tasks
 from fogcompute_operator.ledger import (
     Action,
     ActionHistory,
@@ -79,7 +79,7 @@ class LedgerGateway:
         self.violations: tuple[Violation, ...] = ()
         self.checked = False
         self._listeners: list[Callable[[], None]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
         LEDGER_UP.set(0)
 
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -88,13 +88,10 @@ class LedgerGateway:
 
     async def start(self) -> None:
         if self._settings.dsn is not None:
-            self._task = asyncio.create_task(self._run(self._settings.dsn), name="ledger")
+            self._tasks.spawn(self._run(self._settings.dsn), name="ledger")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._tasks.stop()
         if self._ledger is not None:
             await asyncio.to_thread(self._ledger.close)
             self._ledger = None
