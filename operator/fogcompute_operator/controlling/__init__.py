@@ -6,10 +6,11 @@ gives it a ``Reconciler`` (get from informers, decide purely, act idempotently, 
 once) and says which watched changes queue which keys. Modules: background (task slots, and
 loops that report a failure and go on), caching (informers with an owner index), queueing
 (the keyed work queue), working (controllers: workers with per-key backoff and reconcile
-metrics), statuses (the guarded status merge patch), finalizing (a controller's finalizer,
-added and removed under resourceVersion), eventing and posting (Events, in the background),
-rejecting (objects the models refuse), environment (settings), verdicts (owned conditions
-and their Events), runtime.
+metrics), guarding (writes under resourceVersion, and the cache on a conflict), statuses
+(the guarded status merge patch), finalizing (a controller's finalizer, added and removed
+under resourceVersion), eventing and posting (Events, in the background), rejecting (objects
+the models refuse), environment (settings), verdicts (owned conditions and their Events),
+runtime.
 """
 
 from fogcompute_operator.controlling.background import Tasks, retry_until_done, run_periodically
@@ -28,6 +29,7 @@ from fogcompute_operator.controlling.finalizing import (
     finalizers_of,
     is_deleting,
 )
+from fogcompute_operator.controlling.guarding import GuardedWrite, resource_version, write_guarded
 from fogcompute_operator.controlling.posting import EventPoster
 from fogcompute_operator.controlling.queueing import WorkQueue
 from fogcompute_operator.controlling.rejecting import Rejection, reject_invalid
@@ -53,6 +55,7 @@ __all__ = [
     "EventType",
     "FinalizerStep",
     "Finalizers",
+    "GuardedWrite",
     "Informer",
     "InformerSpec",
     "Informers",
@@ -73,7 +76,9 @@ __all__ = [
     "is_deleting",
     "merge_patch",
     "reject_invalid",
+    "resource_version",
     "retry_until_done",
     "run_periodically",
     "utc_now",
+    "write_guarded",
 ]

@@ -12,13 +12,14 @@ the reverse) and the object is not being deleted (the API server refuses a new f
 remove it when nothing is held any more; otherwise leave it.
 
 ``Finalizers.add`` and ``remove`` send ``metadata.finalizers`` as a JSON merge patch guarded by
-``metadata.resourceVersion``: a merge patch replaces the whole list, so without the guard a
-concurrent change of the list (another controller's finalizer) would be lost, and an add racing
-a deletion could land on an object that is already going. On a conflict (the object moved on,
-or is gone) the informer is refreshed with one GET and ``ConflictError`` re-raised, so the worker
-requeues the key and the next reconcile decides on fresh data. The object written goes into the
-informer, except one the removal let go (being deleted, no finalizers left): that one is
-forgotten at once, since its DELETED event may already have been seen.
+``metadata.resourceVersion`` (``guarding.write_guarded``): a merge patch replaces the whole
+list, so without the guard a concurrent change of the list (another controller's finalizer)
+would be lost, and an add racing a deletion could land on an object that is already going. On
+a conflict (the object moved on, or is gone) the informer is refreshed with one GET and
+``ConflictError`` re-raised, so the worker requeues the key and the next reconcile decides on
+fresh data. The object written goes into the informer, except one the removal let go (being
+deleted, no finalizers left): that one is forgotten at once, since its DELETED event may
+already have been seen.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from fogcompute_operator.controlling.caching import Informers
-from fogcompute_operator.kube import Body, ConflictError, KubeApi, Resource, key_of
+from fogcompute_operator.controlling.guarding import write_guarded
+from fogcompute_operator.kube import Body, KubeApi, ObjectKey, Resource, key_of
 
 FinalizerStep = Literal["add", "remove"]
 
@@ -74,24 +76,16 @@ class Finalizers:
         return await self._send(resource, body, [f for f in held if f != finalizer])
 
     async def _send(self, resource: Resource, body: Body, finalizers: list[str]) -> Body | None:
-        key = key_of(body)
-        version = str((body.get("metadata") or {}).get("resourceVersion") or "")
-        patch = {"metadata": {"finalizers": finalizers or None, "resourceVersion": version}}
-        informer = self._informers.get(resource)
-        try:
-            written = await self._api.patch(resource, key, patch=patch)
-        except ConflictError:
-            fresh = await self._api.get(resource, key)
-            if informer is not None:
-                if fresh is None:
-                    informer.forget(key)
-                else:
-                    informer.put(fresh)
-            raise
+        async def write(key: ObjectKey, version: str) -> Body:
+            patch = {"metadata": {"finalizers": finalizers or None, "resourceVersion": version}}
+            return await self._api.patch(resource, key, patch=patch)
+
+        written = await write_guarded(
+            write, api=self._api, informers=self._informers, resource=resource, body=body
+        )
         if is_deleting(written) and not finalizers_of(written):
+            informer = self._informers.get(resource)
             if informer is not None:
-                informer.forget(key)
+                informer.forget(key_of(written))
             return None
-        if informer is not None:
-            informer.put(written)
         return written

@@ -4,10 +4,10 @@ Every controller writes status through the runtime's one ``StatusWriter`` (step 
 reconcile: write status once). The patch is computed against the status the controller read
 (``merge_patch``: changed keys, and ``null`` for keys that went away, so the stored status ends
 up equal to the one decided, as a PUT would leave it) and carries ``metadata.resourceVersion``
-as a precondition. An unchanged status writes nothing. A conflict (the object moved on, or is
-gone) refreshes the informer with one GET and re-raises, so the worker requeues the key and
-the next reconcile decides on fresh data; the written object goes into the informer at once,
-so the watch's echo of our own write queues nothing.
+as a precondition (``guarding.write_guarded``). An unchanged status writes nothing. A conflict
+(the object moved on, or is gone) refreshes the informer with one GET and re-raises, so the
+worker requeues the key and the next reconcile decides on fresh data; the written object goes
+into the informer at once, so the watch's echo of our own write queues nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from fogcompute_operator.controlling.caching import Informers
-from fogcompute_operator.kube import Body, ConflictError, KubeApi, Resource, key_of
+from fogcompute_operator.controlling.guarding import write_guarded
+from fogcompute_operator.kube import Body, KubeApi, Resource
 
 
 def merge_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,21 +45,12 @@ class StatusWriter:
         patch = merge_patch(body.get("status") or {}, status)
         if not patch:
             return None
-        key = key_of(body)
-        version = str((body.get("metadata") or {}).get("resourceVersion") or "")
-        informer = self._informers.get(resource)
-        try:
-            written = await self._api.patch_status(
+        return await write_guarded(
+            lambda key, version: self._api.patch_status(
                 resource, key, patch=patch, resource_version=version
-            )
-        except ConflictError:
-            fresh = await self._api.get(resource, key)
-            if informer is not None:
-                if fresh is None:
-                    informer.forget(key)
-                else:
-                    informer.put(fresh)
-            raise
-        if informer is not None:
-            informer.put(written)
-        return written
+            ),
+            api=self._api,
+            informers=self._informers,
+            resource=resource,
+            body=body,
+        )

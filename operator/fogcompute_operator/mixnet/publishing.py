@@ -37,7 +37,13 @@ from fogcompute_mixnode.routing import (
 )
 from pydantic import ValidationError
 
-from fogcompute_operator.controlling import Clock, Informer, Tasks, run_periodically
+from fogcompute_operator.controlling import (
+    Clock,
+    Informer,
+    Tasks,
+    resource_version,
+    run_periodically,
+)
 from fogcompute_operator.kube import CONFIGMAPS, Body, ConflictError, KubeApi, object_key
 from fogcompute_operator.mixnet.book import DirectoryBook
 from fogcompute_operator.mixnet.keeping import MixnetKeys
@@ -170,7 +176,7 @@ class DirectoryPublisher:
             }
             if await self._api.create(CONFIGMAPS, body) is not None:
                 return
-        version = str(((configmap or {}).get("metadata") or {}).get("resourceVersion") or "")
+        version = resource_version(configmap or {})
         guard = {"metadata": {"resourceVersion": version}} if version else {}
         try:
             await self._api.patch(CONFIGMAPS, key, patch={**guard, "data": patch})
