@@ -2,7 +2,7 @@
 
 The "decide" step of the EdgeDevice reconcile. The agent on the node writes the readings
 (``harvestable``, ``harvestReason``, ``lastReportTime`` ...); the operator owns three
-conditions, set through ``set_condition`` (the others are kept):
+conditions, set through ``apply_verdicts`` (the others are kept):
 
 - ``Ready``: True while reports arrive (``AgentReporting``); Unknown once the agent has been
   silent past its bound (``AgentSilent``, ``scheduling.heartbeats``) or never reported
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fogcompute_api.conditions import Condition, ConditionStatus, find_condition, set_condition
+from fogcompute_api.conditions import Condition, find_condition
 from fogcompute_api.edgedevices import EdgeDevice
 
-from fogcompute_operator.controlling import EventNote
+from fogcompute_operator.controlling import EventNote, Verdict, apply_verdicts
 from fogcompute_operator.scheduling.heartbeats import silence_bound, silent_at
 
 READY, HARVESTABLE, NODE_FOUND = "Ready", "Harvestable", "NodeFound"
@@ -50,48 +50,41 @@ class Decision:
     requeue_after: float | None
 
 
-@dataclass(frozen=True)
-class _Verdict:
-    status: ConditionStatus
-    reason: str
-    message: str
-
-
 def _ready(
     body: Mapping[str, Any], *, now: datetime, timeout: float
-) -> tuple[_Verdict, float | None]:
+) -> tuple[Verdict, float | None]:
     silent = silent_at(body, timeout_seconds=timeout)
     if silent is None:
-        return _Verdict("Unknown", "NoReport", "the edge agent has not reported yet"), None
+        return Verdict("Unknown", "NoReport", "the edge agent has not reported yet"), None
     bound = silence_bound(body, timeout_seconds=timeout)
     if now >= silent:
         last = (body.get("status") or {}).get("lastReportTime")
         message = f"no report from the edge agent since {last} (silence bound {bound:g}s)"
-        return _Verdict("Unknown", "AgentSilent", message), None
+        return Verdict("Unknown", "AgentSilent", message), None
     message = f"the edge agent reports (silence bound {bound:g}s)"
-    return _Verdict("True", "AgentReporting", message), (silent - now).total_seconds()
+    return Verdict("True", "AgentReporting", message), (silent - now).total_seconds()
 
 
-def _harvestable(device: EdgeDevice, ready: _Verdict) -> _Verdict:
+def _harvestable(device: EdgeDevice, ready: Verdict) -> Verdict:
     if not device.spec.harvest_enabled:
-        return _Verdict("False", "HarvestDisabled", "spec.harvestEnabled is false")
+        return Verdict("False", "HarvestDisabled", "spec.harvestEnabled is false")
     if ready.status != "True":
-        return _Verdict("Unknown", ready.reason, "the edge agent's last report is stale")
+        return Verdict("Unknown", ready.reason, "the edge agent's last report is stale")
     status = device.status
     if status is None or status.harvestable is None:
-        return _Verdict("Unknown", "NoReport", "the edge agent has not said whether it may harvest")
+        return Verdict("Unknown", "NoReport", "the edge agent has not said whether it may harvest")
     message = status.harvest_message or ""
     if status.harvestable:
-        return _Verdict("True", status.harvest_reason or "Harvestable", message)
-    return _Verdict("False", status.harvest_reason or "NotHarvestable", message)
+        return Verdict("True", status.harvest_reason or "Harvestable", message)
+    return Verdict("False", status.harvest_reason or "NotHarvestable", message)
 
 
-def _node_found(device: EdgeDevice, *, node_exists: bool) -> _Verdict:
+def _node_found(device: EdgeDevice, *, node_exists: bool) -> Verdict:
     node = device.spec.node_name
     if node_exists:
-        return _Verdict("True", "NodeExists", f"Node {node} exists")
+        return Verdict("True", "NodeExists", f"Node {node} exists")
     message = f"Node {node} does not exist; fix spec.nodeName or join the node to the cluster"
-    return _Verdict("False", "NodeNotFound", message)
+    return Verdict("False", "NodeNotFound", message)
 
 
 def decide(
@@ -111,27 +104,7 @@ def decide(
         HARVESTABLE: _harvestable(device, ready),
         NODE_FOUND: _node_found(device, node_exists=node_exists),
     }
-    conditions, events = before, []
-    for type_, verdict in verdicts.items():
-        old = find_condition(conditions, type_)
-        conditions, _ = set_condition(
-            conditions,
-            type=type_,
-            status=verdict.status,
-            reason=verdict.reason,
-            message=verdict.message,
-            now=now,
-            generation=generation,
-        )
-        if old is None or (old.status, old.reason) != (verdict.status, verdict.reason):
-            text = f"{type_} is {verdict.status}: {verdict.message}".rstrip(": ")
-            events.append(
-                EventNote(
-                    type="Normal" if verdict.status == "True" else "Warning",
-                    reason=verdict.reason,
-                    message=text,
-                )
-            )
+    conditions, events = apply_verdicts(before, verdicts, now=now, generation=generation)
     current: Mapping[str, Any] = body.get("status") or {}
     status = {
         **current,
@@ -145,14 +118,14 @@ def decide(
     return Decision(
         status=status,
         changed=conditions != before or current.get("observedGeneration") != generation,
-        events=tuple(events),
+        events=events,
         evict=not usable and wait is None,
         requeue_after=requeue,
     )
 
 
 def _agent_grace_left(
-    ready: _Verdict, harvestable: Condition | None, *, now: datetime
+    ready: Verdict, harvestable: Condition | None, *, now: datetime
 ) -> float | None:
     """Seconds a reporting agent still has to evict its own harvest pods, or None if none."""
     if ready.status != "True" or harvestable is None or harvestable.status != "False":
