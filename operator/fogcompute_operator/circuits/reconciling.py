@@ -17,7 +17,6 @@ fields named and phase Failed. No kopf here.
 from __future__ import annotations
 
 from fogcompute_api.circuits import Circuit
-from pydantic import ValidationError
 
 from fogcompute_operator.circuits.deciding import decide, hop_problem
 from fogcompute_operator.controlling import Result, Runtime
@@ -55,12 +54,10 @@ class CircuitReconciler:
         body = self._circuits.get(key)  # 1. get
         if body is None:
             return Result()
-        try:
-            circuit = Circuit.model_validate(body)
-        except ValidationError as exc:
-            await self._runtime.reject_invalid(
-                CIRCUITS, body, exc, condition_type="Ready", extra={"phase": "Failed"}
-            )
+        circuit = await self._runtime.validated(
+            CIRCUITS, body, Circuit, condition_type="Ready", extra={"phase": "Failed"}
+        )
+        if circuit is None:
             return Result()
         now = self._runtime.clock()
         epoch = self._settings.clock.epoch_at(now)

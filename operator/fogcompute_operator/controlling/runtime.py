@@ -7,7 +7,8 @@ and the instance name for Events. A kind package asks it for informers (``inform
 its reconciler, gets a ``Controller`` (``controller``), says which changes queue which keys
 (``watch``) and starts it (``run``); the scheduler is started the same way and asks for
 reconciles by kind (``enqueue``). The handlers feed it kopf's watch events (``observe``) and
-stop it at cleanup (``stop``: components in reverse order, then Events). No kopf here.
+stop it at cleanup (``stop``: components in reverse order, then Events). A reconcile parses
+its object with ``validated`` (a refused one is rejected: ``reject_invalid``). No kopf here.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import logging
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from fogcompute_api.conditions import ConditionStatus
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from fogcompute_operator.controlling.caching import Informer, Informers, InformerSpec
 from fogcompute_operator.controlling.eventing import EventNote, build_event
@@ -38,6 +39,7 @@ Clock = Callable[[], datetime]
 Mapper = Callable[[Body], Iterable[ObjectKey]]
 """Which keys of a controller's kind a change of a watched object concerns."""
 LISTABLE_WAIT_SECONDS = 30.0
+M = TypeVar("M", bound=BaseModel)
 
 
 def utc_now() -> datetime:
@@ -158,6 +160,32 @@ class Runtime:
         if rejection.changed:
             written = await self.statuses.write(resource, body, rejection.status)
             self.post_event(resource, written or body, rejection.event)
+
+    async def validated(
+        self,
+        resource: Resource,
+        body: Body,
+        model: type[M],
+        *,
+        condition_type: str,
+        condition_status: ConditionStatus = "False",
+        extra: Mapping[str, Any] | None = None,
+    ) -> M | None:
+        """``body`` as ``model``; None when the models refuse it, after ``reject_invalid``
+        wrote the condition (and ``extra``) and the Event. A reconcile's first step: on
+        None it stops, as there is nothing to decide on."""
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            await self.reject_invalid(
+                resource,
+                body,
+                exc,
+                condition_type=condition_type,
+                condition_status=condition_status,
+                extra=extra,
+            )
+            return None
 
     async def until_listable(self, resource: Resource) -> None:
         """Wait (bounded) until ``resource`` can be listed: a watch opened while a new CRD's

@@ -25,7 +25,6 @@ from typing import Any
 
 from fogcompute_api.edgedevices import EdgeDevice
 from fogcompute_api.meta import LABEL_HARVEST
-from pydantic import ValidationError
 
 from fogcompute_operator.controlling import EventNote, Result, Runtime
 from fogcompute_operator.edgedevices.deciding import decide
@@ -71,10 +70,10 @@ class EdgeDeviceReconciler:
         body = self._devices.get(key)  # 1. get
         if body is None:
             return Result()
-        try:
-            device = EdgeDevice.model_validate(body)
-        except ValidationError as exc:
-            await self._runtime.reject_invalid(EDGEDEVICES, body, exc, condition_type="Ready")
+        device = await self._runtime.validated(
+            EDGEDEVICES, body, EdgeDevice, condition_type="Ready"
+        )
+        if device is None:
             return Result()
         node = device.spec.node_name
         decision = decide(  # 2. decide

@@ -26,7 +26,6 @@ from datetime import datetime
 
 from fogcompute_api.fogjobs import FogJob
 from fogcompute_api.meta import LABEL_FOGJOB
-from pydantic import ValidationError
 
 from fogcompute_operator import scheduling
 from fogcompute_operator.controlling import Result, Runtime
@@ -89,17 +88,15 @@ class FogJobReconciler:
         if body is None:
             self._gone(key)
             return Result()
-        try:
-            job = FogJob.model_validate(body)
-        except ValidationError as exc:
-            await self._runtime.reject_invalid(
-                FOGJOBS,
-                body,
-                exc,
-                condition_type="Failed",
-                condition_status="True",
-                extra={"phase": "Failed"},
-            )
+        job = await self._runtime.validated(
+            FOGJOBS,
+            body,
+            FogJob,
+            condition_type="Failed",
+            condition_status="True",
+            extra={"phase": "Failed"},
+        )
+        if job is None:
             return Result()
         uid = Uid(job.metadata.uid or "")
         self._uids[key] = uid

@@ -82,10 +82,8 @@ class MixNodeReconciler:
         body = self._mixnodes.get(key)  # 1. get
         if body is None:
             return Result()
-        try:
-            mixnode = MixNode.model_validate(body)
-        except ValidationError as exc:
-            await self._runtime.reject_invalid(MIXNODES, body, exc, condition_type="Ready")
+        mixnode = await self._runtime.validated(MIXNODES, body, MixNode, condition_type="Ready")
+        if mixnode is None:
             return Result()
         if effective_layer(mixnode) is None:
             async with self._assigning:  # balance against assignments already written

@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from fogcompute_api.proposals import Proposal
-from pydantic import ValidationError
 
 from fogcompute_operator.controlling import Result, Runtime, finalizer_step, finalizers_of
 from fogcompute_operator.economics import VoteOption
@@ -64,12 +63,10 @@ class ProposalReconciler:
         body = self._proposals.get(key)  # 1. get
         if body is None:
             return Result()
-        try:
-            proposal = Proposal.model_validate(body)
-        except ValidationError as exc:
-            await self._runtime.reject_invalid(
-                PROPOSALS, body, exc, condition_type="Deposited", extra={"phase": "Failed"}
-            )
+        proposal = await self._runtime.validated(
+            PROPOSALS, body, Proposal, condition_type="Deposited", extra={"phase": "Failed"}
+        )
+        if proposal is None:
             return Result()
         if deleting(proposal) and DEPOSIT_FINALIZER not in finalizers_of(body):
             return Result()  # never had a deposit here (or already refunded): nothing holds it

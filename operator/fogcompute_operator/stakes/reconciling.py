@@ -32,7 +32,6 @@ from fractions import Fraction
 from typing import Any
 
 from fogcompute_api.stakes import Stake
-from pydantic import ValidationError
 
 from fogcompute_operator.controlling import Result, Runtime, finalizer_step, finalizers_of
 from fogcompute_operator.kube import (
@@ -97,12 +96,10 @@ class StakeReconciler:
         if body is None:
             self._failures.pop(key, None)
             return Result()
-        try:
-            stake = Stake.model_validate(body)
-        except ValidationError as exc:
-            await self._runtime.reject_invalid(
-                STAKES, body, exc, condition_type="Bonded", extra={"phase": "Failed"}
-            )
+        stake = await self._runtime.validated(
+            STAKES, body, Stake, condition_type="Bonded", extra={"phase": "Failed"}
+        )
+        if stake is None:
             return Result()
         if deleting(stake) and UNBOND_FINALIZER not in stake.metadata.finalizers:
             return Result()  # never bonded (or already given back): nothing holds it here
