@@ -4,16 +4,17 @@ Sits between the kind packages (``fogjobs``, ``edgedevices``, ...) and the seams
 ``observing``); knows no kind and no kopf. Startup builds one ``Runtime``; each kind package
 gives it a ``Reconciler`` (get from informers, decide purely, act idempotently, write status
 once) and says which watched changes queue which keys. Modules: background (task slots, and
-loops that report a failure and go on), caching (informers with an owner index), queueing
-(the keyed work queue), working (controllers: workers with per-key backoff and reconcile
-metrics), guarding (writes under resourceVersion, and the cache on a conflict), statuses
-(the guarded status merge patch), finalizing (a controller's finalizer, added and removed
-under resourceVersion), eventing and posting (Events, in the background), rejecting (objects
-the models refuse), environment (settings), verdicts (owned conditions and their Events),
-runtime.
+loops that report a failure and go on), backoff (per-key exponential backoff), caching
+(informers with an owner index), queueing (the keyed work queue), working (controllers:
+workers with per-key backoff and reconcile metrics), guarding (writes under resourceVersion,
+and the cache on a conflict), statuses (the guarded status merge patch), finalizing (a
+controller's finalizer, added and removed under resourceVersion), eventing and posting
+(Events, in the background), rejecting (objects the models refuse), environment (settings),
+verdicts (owned conditions and their Events), runtime.
 """
 
 from fogcompute_operator.controlling.background import Tasks, retry_until_done, run_periodically
+from fogcompute_operator.controlling.backoff import KeyedBackoff
 from fogcompute_operator.controlling.caching import DELETED, Informer, Informers, InformerSpec
 from fogcompute_operator.controlling.environment import env_number
 from fogcompute_operator.controlling.eventing import (
@@ -59,6 +60,7 @@ __all__ = [
     "Informer",
     "InformerSpec",
     "Informers",
+    "KeyedBackoff",
     "Mapper",
     "Reconciler",
     "Rejection",

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
 from fogcompute_operator.controlling.background import Tasks
+from fogcompute_operator.controlling.backoff import KeyedBackoff
 from fogcompute_operator.controlling.queueing import WorkQueue
 from fogcompute_operator.kube import ConflictError, ObjectKey, Resource, split_key
 from fogcompute_operator.observing import ControllerMetrics, object_extra, record_reconcile
@@ -66,7 +66,7 @@ class Controller:
             on_depth=lambda depth: metrics.set_queue_depth(name=name, depth=depth)
         )
         self.reconcile = record_reconcile(name, metrics=metrics)(reconciler.reconcile)
-        self._failures: Counter[ObjectKey] = Counter()
+        self._backoff = KeyedBackoff(first=2 * RETRY_BASE_SECONDS, cap=RETRY_MAX_SECONDS)
         self._tasks = Tasks()
 
     @property
@@ -94,15 +94,14 @@ class Controller:
             except Exception as exc:
                 self._retry(key, exc)
             else:
-                self._failures.pop(key, None)
+                self._backoff.forget(key)
                 if result.requeue_after is not None:
                     self.queue.add_after(key, result.requeue_after + REQUEUE_SLACK_SECONDS)
             finally:
                 self.queue.done(key)
 
     def _retry(self, key: ObjectKey, exc: Exception) -> None:
-        self._failures[key] += 1
-        delay = min(RETRY_BASE_SECONDS * 2 ** self._failures[key], RETRY_MAX_SECONDS)
+        delay = self._backoff.failed(key)
         level = logging.INFO if isinstance(exc, ConflictError) else logging.ERROR
         namespace, name = split_key(key)
         logger.log(

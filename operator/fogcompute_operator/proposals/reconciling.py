@@ -26,7 +26,13 @@ from typing import Any
 
 from fogcompute_api.proposals import Proposal
 
-from fogcompute_operator.controlling import Result, Runtime, finalizer_step, finalizers_of
+from fogcompute_operator.controlling import (
+    KeyedBackoff,
+    Result,
+    Runtime,
+    finalizer_step,
+    finalizers_of,
+)
 from fogcompute_operator.economics import VoteOption
 from fogcompute_operator.kube import PROPOSALS, STAKES, Body, ObjectKey, Resource
 from fogcompute_operator.ledger import Action, ActionHistory, LedgerError, Refusal
@@ -49,7 +55,7 @@ class ProposalReconciler:
         self._settings = settings
         self._proposals = runtime.informers[PROPOSALS]
         self._stakes = runtime.informers[STAKES]
-        self._failures: dict[ObjectKey, int] = {}
+        self._backoff = KeyedBackoff(first=settings.retry_seconds, cap=_MAX_RETRY)
 
     @property
     def name(self) -> str:
@@ -85,12 +91,11 @@ class ProposalReconciler:
             outcomes = await self._gateway.apply(actions) if actions else []  # 4. act
             facts = await self._read(proposal, facts)  # 5. settle
         except LedgerError as exc:
-            failures = self._failures[key] = self._failures.get(key, 0) + 1
-            delay = min(self._settings.retry_seconds * 2 ** (failures - 1), _MAX_RETRY)
+            delay = self._backoff.failed(key)
             logger.warning(f"ledger call failed ({exc}); retrying in {delay:g}s", extra=_extra(key))
             await self._write(body, proposal, facts, refusals=())
             return Result(requeue_after=delay)
-        self._failures.pop(key, None)
+        self._backoff.forget(key)
         refusals = tuple(o for o in outcomes if isinstance(o, Refusal))
         result, written = await self._write(body, proposal, facts, refusals=refusals)
         await self._release(written or body, facts.history, deleting=deleting(proposal))

@@ -33,7 +33,13 @@ from typing import Any
 
 from fogcompute_api.stakes import Stake
 
-from fogcompute_operator.controlling import Result, Runtime, finalizer_step, finalizers_of
+from fogcompute_operator.controlling import (
+    KeyedBackoff,
+    Result,
+    Runtime,
+    finalizer_step,
+    finalizers_of,
+)
 from fogcompute_operator.kube import (
     EDGEDEVICES,
     MIXNODES,
@@ -81,7 +87,7 @@ class StakeReconciler:
         self._gateway = gateway
         self._settings = settings
         self._stakes = runtime.informers[STAKES]
-        self._failures: dict[ObjectKey, int] = {}
+        self._backoff = KeyedBackoff(first=settings.retry_seconds, cap=_MAX_RETRY)
 
     @property
     def name(self) -> str:
@@ -94,7 +100,7 @@ class StakeReconciler:
     async def reconcile(self, key: ObjectKey) -> Result:
         body = self._stakes.get(key)  # 1. get
         if body is None:
-            self._failures.pop(key, None)
+            self._backoff.forget(key)
             return Result()
         stake = await self._runtime.validated(
             STAKES, body, Stake, condition_type="Bonded", extra={"phase": "Failed"}
@@ -118,7 +124,7 @@ class StakeReconciler:
             facts = await self._read(stake, facts)  # 5. settle from the ledger
         except LedgerError as exc:
             return await self._unavailable(key, body, stake, facts, exc)
-        self._failures.pop(key, None)
+        self._backoff.forget(key)
         refusals = tuple(o for o in outcomes if isinstance(o, Refusal))
         for refusal in refusals:
             logger.warning(f"ledger refused {refusal.key}: {refusal.reason}", extra=_extra(key))
@@ -332,8 +338,7 @@ class StakeReconciler:
     async def _unavailable(
         self, key: ObjectKey, body: Body, stake: Stake, facts: Facts, exc: LedgerError
     ) -> Result:
-        failures = self._failures[key] = self._failures.get(key, 0) + 1
-        delay = min(self._settings.retry_seconds * 2 ** (failures - 1), _MAX_RETRY)
+        delay = self._backoff.failed(key)
         logger.warning(f"ledger call failed ({exc}); retrying in {delay:g}s", extra=_extra(key))
         await self._write(body, stake, facts, refusals=())
         return Result(requeue_after=delay)
