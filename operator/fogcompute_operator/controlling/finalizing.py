@@ -11,13 +11,14 @@ something (before it acts, so a crash between the two leaves a finalizer and not
 the reverse) and the object is not being deleted (the API server refuses a new finalizer then);
 remove it when nothing is held any more; otherwise leave it.
 
-``Finalizers.add`` and ``remove`` send ``metadata.finalizers`` as a JSON merge patch guarded by
-``metadata.resourceVersion`` (``guarding.write_guarded``): a merge patch replaces the whole
-list, so without the guard a concurrent change of the list (another controller's finalizer)
-would be lost, and an add racing a deletion could land on an object that is already going. On
-a conflict (the object moved on, or is gone) the informer is refreshed with one GET and
-``ConflictError`` re-raised, so the worker requeues the key and the next reconcile decides on
-fresh data. The object written goes into the informer, except one the removal let go (being
+``Finalizers.hold`` (before acting) and ``release`` (last) apply that decision through
+``Finalizers.add`` and ``remove``, which send ``metadata.finalizers`` as a JSON merge patch
+guarded by ``metadata.resourceVersion`` (``guarding.write_guarded``): a merge patch replaces
+the whole list, so without the guard a concurrent change of the list (another controller's
+finalizer) would be lost, and an add racing a deletion could land on an object that is already
+going. On a conflict (the object moved on, or is gone) the informer is refreshed with one GET
+and ``ConflictError`` re-raised, so the worker requeues the key and the next reconcile decides
+on fresh data. The object written goes into the informer, except one the removal let go (being
 deleted, no finalizers left): that one is forgotten at once, since its DELETED event may
 already have been seen.
 """
@@ -74,6 +75,28 @@ class Finalizers:
         if finalizer not in held:
             return body
         return await self._send(resource, body, [f for f in held if f != finalizer])
+
+    async def hold(
+        self, resource: Resource, body: Body, finalizer: str, *, holds: bool, deleting: bool
+    ) -> Body:
+        """Before acting: ``finalizer`` added when ``finalizer_step`` says so (the kind is
+        about to hold something, the object is not being deleted); ``body`` as stored."""
+        step = finalizer_step(
+            present=finalizer in finalizers_of(body), holds=holds, deleting=deleting
+        )
+        return await self.add(resource, body, finalizer) if step == "add" else body
+
+    async def release(
+        self, resource: Resource, body: Body, finalizer: str, *, holds: bool, deleting: bool
+    ) -> bool:
+        """Last: ``finalizer`` removed when nothing is held any more; whether it was."""
+        step = finalizer_step(
+            present=finalizer in finalizers_of(body), holds=holds, deleting=deleting
+        )
+        if step != "remove":
+            return False
+        await self.remove(resource, body, finalizer)
+        return True
 
     async def _send(self, resource: Resource, body: Body, finalizers: list[str]) -> Body | None:
         async def write(key: ObjectKey, version: str) -> Body:

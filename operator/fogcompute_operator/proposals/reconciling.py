@@ -30,7 +30,6 @@ from fogcompute_operator.controlling import (
     KeyedBackoff,
     Result,
     Runtime,
-    finalizer_step,
     finalizers_of,
 )
 from fogcompute_operator.economics import VoteOption
@@ -110,26 +109,17 @@ class ProposalReconciler:
         deleting: bool,
     ) -> Body:
         """The finalizer, before the deposit goes into escrow (see ``withdrawing``)."""
-        step = finalizer_step(
-            present=DEPOSIT_FINALIZER in finalizers_of(body),
-            holds=holds(history, actions),
-            deleting=deleting,
+        return await self._runtime.finalizers.hold(
+            PROPOSALS, body, DEPOSIT_FINALIZER, holds=holds(history, actions), deleting=deleting
         )
-        if step != "add":
-            return body
-        return await self._runtime.finalizers.add(PROPOSALS, body, DEPOSIT_FINALIZER)
 
     async def _release(
         self, body: Body, history: Mapping[str, ActionHistory], *, deleting: bool
     ) -> None:
         """The finalizer, last, once nothing is in escrow (a deleted Proposal then goes)."""
-        step = finalizer_step(
-            present=DEPOSIT_FINALIZER in finalizers_of(body),
-            holds=holds(history, ()),
-            deleting=deleting,
+        await self._runtime.finalizers.release(
+            PROPOSALS, body, DEPOSIT_FINALIZER, holds=holds(history, ()), deleting=deleting
         )
-        if step == "remove":
-            await self._runtime.finalizers.remove(PROPOSALS, body, DEPOSIT_FINALIZER)
 
     def _votes(self, key: ObjectKey) -> dict[str, VoteOption]:
         votes: dict[str, VoteOption] = {}

@@ -37,8 +37,6 @@ from fogcompute_operator.controlling import (
     KeyedBackoff,
     Result,
     Runtime,
-    finalizer_step,
-    finalizers_of,
 )
 from fogcompute_operator.kube import (
     EDGEDEVICES,
@@ -159,28 +157,20 @@ class StakeReconciler:
         actions: tuple[Action, ...],
     ) -> Body:
         """The finalizer, before the first bond is written (see ``deleting``)."""
-        step = finalizer_step(
-            present=UNBOND_FINALIZER in finalizers_of(body),
-            holds=holds(history, actions),
-            deleting=deleting(stake),
+        held = await self._runtime.finalizers.hold(
+            STAKES, body, UNBOND_FINALIZER, holds=holds(history, actions), deleting=deleting(stake)
         )
-        if step != "add":
-            return body
-        held = await self._runtime.finalizers.add(STAKES, body, UNBOND_FINALIZER)
-        logger.info(f"finalizer {UNBOND_FINALIZER} added", extra=_extra(key_of(held)))
+        if held is not body:
+            logger.info(f"finalizer {UNBOND_FINALIZER} added", extra=_extra(key_of(held)))
         return held
 
     async def _release(
         self, body: Body, stake: Stake, history: Mapping[str, ActionHistory]
     ) -> None:
         """The finalizer, last, once the ledger shows nothing held (a deleted Stake goes)."""
-        step = finalizer_step(
-            present=UNBOND_FINALIZER in finalizers_of(body),
-            holds=holds(history, ()),
-            deleting=deleting(stake),
-        )
-        if step == "remove":
-            await self._runtime.finalizers.remove(STAKES, body, UNBOND_FINALIZER)
+        if await self._runtime.finalizers.release(
+            STAKES, body, UNBOND_FINALIZER, holds=holds(history, ()), deleting=deleting(stake)
+        ):
             logger.info(f"finalizer {UNBOND_FINALIZER} removed", extra=_extra(key_of(body)))
 
     def _facts(self, stake: Stake) -> Facts:

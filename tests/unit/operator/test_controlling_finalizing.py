@@ -101,3 +101,30 @@ async def test_removing_one_of_two_keeps_the_object() -> None:
     assert written is not None
     assert finalizers_of(written) == ("other.io/x",)
     assert await runtime.finalizers.remove(STAKES, written, MINE) is written  # absent: no call
+
+
+async def test_hold_adds_only_before_holding_something_on_a_live_object() -> None:
+    api = FakeKubeApi()
+    runtime = _runtime(api)
+    body = api.store(STAKES, _stake())
+    assert await runtime.finalizers.hold(STAKES, body, MINE, holds=False, deleting=False) is body
+    going = await runtime.finalizers.hold(STAKES, body, MINE, holds=True, deleting=True)
+    assert going is body  # the API server refuses a new finalizer on a deleted object
+    assert api.calls["patch stakes"] == 0
+    held = await runtime.finalizers.hold(STAKES, body, MINE, holds=True, deleting=False)
+    assert finalizers_of(held) == (MINE,)
+    assert await runtime.finalizers.hold(STAKES, held, MINE, holds=True, deleting=False) is held
+    assert api.calls["patch stakes"] == 1
+
+
+async def test_release_removes_only_once_nothing_is_held() -> None:
+    api = FakeKubeApi()
+    runtime = _runtime(api)
+    body = api.store(STAKES, _stake(finalizers=[MINE], deletionTimestamp="2030-01-01T00:00:00Z"))
+    assert not await runtime.finalizers.release(STAKES, body, MINE, holds=True, deleting=True)
+    assert KEY in api.objects[STAKES]
+    assert await runtime.finalizers.release(STAKES, body, MINE, holds=False, deleting=True)
+    assert KEY not in api.objects[STAKES]  # the last finalizer gone: the deletion completes
+    assert not await runtime.finalizers.release(
+        STAKES, _stake(), MINE, holds=False, deleting=False
+    )  # never had it: nothing to do
