@@ -27,7 +27,6 @@ from typing import Any
 from fogcompute_api.proposals import Proposal
 
 from fogcompute_operator.controlling import (
-    KeyedBackoff,
     Result,
     Runtime,
     finalizers_of,
@@ -42,7 +41,6 @@ from fogcompute_operator.treasury import EconomicsSettings, LedgerGateway, in_fo
 
 logger = logging.getLogger("fogcompute_operator.proposals")
 CONTROLLER = "proposals"
-_MAX_RETRY = 60.0
 
 
 class ProposalReconciler:
@@ -54,7 +52,7 @@ class ProposalReconciler:
         self._settings = settings
         self._proposals = runtime.informers[PROPOSALS]
         self._stakes = runtime.informers[STAKES]
-        self._backoff = KeyedBackoff(first=settings.retry_seconds, cap=_MAX_RETRY)
+        self._backoff = settings.ledger_backoff()
 
     @property
     def name(self) -> str:

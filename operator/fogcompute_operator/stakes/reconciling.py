@@ -34,7 +34,6 @@ from typing import Any
 from fogcompute_api.stakes import Stake
 
 from fogcompute_operator.controlling import (
-    KeyedBackoff,
     Result,
     Runtime,
 )
@@ -74,7 +73,6 @@ from fogcompute_operator.treasury import (
 
 logger = logging.getLogger("fogcompute_operator.stakes")
 CONTROLLER = "stakes"
-_MAX_RETRY = 60.0
 
 
 class StakeReconciler:
@@ -85,7 +83,7 @@ class StakeReconciler:
         self._gateway = gateway
         self._settings = settings
         self._stakes = runtime.informers[STAKES]
-        self._backoff = KeyedBackoff(first=settings.retry_seconds, cap=_MAX_RETRY)
+        self._backoff = settings.ledger_backoff()
 
     @property
     def name(self) -> str:

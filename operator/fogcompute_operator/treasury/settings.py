@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from fogcompute_operator.controlling import env_number
+from fogcompute_operator.controlling import KeyedBackoff, env_number
 from fogcompute_operator.ledger import AccountName, staker_account
 from fogcompute_operator.treasury.governing import Governed
 
@@ -87,6 +87,10 @@ def _governed(environ: Mapping[str, str]) -> Governed:
     )
 
 
+LEDGER_RETRY_MAX_SECONDS = 60.0
+"""The longest a Stake or Proposal waits before it tries an unreachable ledger again."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class EconomicsSettings:
     dsn: str | None = None
@@ -112,6 +116,11 @@ class EconomicsSettings:
             workers=int(env_number(environ, _PREFIX + "WORKERS", 4, minimum=1)),
             governed=_governed(environ),
         )
+
+    def ledger_backoff(self) -> KeyedBackoff:
+        """A reconciler's per-key wait after failed ledger calls: ``retry_seconds``, doubling
+        per failure in a row, at most ``LEDGER_RETRY_MAX_SECONDS``."""
+        return KeyedBackoff(first=self.retry_seconds, cap=LEDGER_RETRY_MAX_SECONDS)
 
 
 def _dsn(environ: Mapping[str, str]) -> str | None:

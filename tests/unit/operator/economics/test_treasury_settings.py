@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fogcompute_operator.kube import ObjectKey
 from fogcompute_operator.ledger import staker_account
 from fogcompute_operator.treasury import EconomicsSettings, parse_genesis
 
@@ -44,3 +45,9 @@ def test_governed_starting_values_come_from_the_environment() -> None:
     assert str(settings.governed.downtime_fraction) == "1/4"
     with pytest.raises(ValueError, match="FOG_ECONOMICS_DOWNTIME_FRACTION"):
         EconomicsSettings.from_environ({"FOG_ECONOMICS_DOWNTIME_FRACTION": "2"})
+
+
+def test_the_ledger_backoff_starts_at_retry_seconds_and_stops_at_a_minute() -> None:
+    backoff = EconomicsSettings(retry_seconds=5.0).ledger_backoff()
+    waits = [backoff.failed(ObjectKey("ns/s")) for _ in range(6)]
+    assert waits == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
