@@ -26,11 +26,7 @@ from typing import Any
 
 from fogcompute_api.proposals import Proposal
 
-from fogcompute_operator.controlling import (
-    Result,
-    Runtime,
-    finalizers_of,
-)
+from fogcompute_operator.controlling import Result, Runtime, finalizers_of
 from fogcompute_operator.economics import VoteOption
 from fogcompute_operator.kube import PROPOSALS, STAKES, Body, ObjectKey, Resource
 from fogcompute_operator.ledger import Action, ActionHistory, LedgerError, Refusal

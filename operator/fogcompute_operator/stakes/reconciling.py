@@ -33,10 +33,7 @@ from typing import Any
 
 from fogcompute_api.stakes import Stake
 
-from fogcompute_operator.controlling import (
-    Result,
-    Runtime,
-)
+from fogcompute_operator.controlling import Result, Runtime
 from fogcompute_operator.kube import (
     EDGEDEVICES,
     MIXNODES,
