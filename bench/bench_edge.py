@@ -44,7 +44,11 @@ from fogcompute_edge_agent.probing import HostRoot, ProbeErrors, Prober
 from fogcompute_edge_agent.reporting import KubeApi, build_status, from_kubeconfig
 from fogcompute_edge_agent.revoking import Revoker
 from fogcompute_edge_agent.specs import DeviceSpec, HarvestPolicy
-from fogcompute_testbed.agents import bound_token_kubeconfig, start_edge_agents
+from fogcompute_testbed.agents import (
+    bound_token_kubeconfig,
+    install_agent_authorization,
+    start_edge_agents,
+)
 from fogcompute_testbed.controlplane import ControlPlane, default_nodes
 from fogcompute_testbed.hostroots import FixtureHost
 from fogcompute_testbed.processes import ManagedProcess, free_port, start_process, wait_for
@@ -233,6 +237,7 @@ async def revocation(plane: ControlPlane, *, flips: int, pods_per_flip: int) -> 
     node, ns = "edge-1", "bench-edge"
     plane.kubectl("create", "namespace", ns, check=False)
     plane.wait_default_service_account(ns)
+    install_agent_authorization(plane)  # the agent's namespace, ServiceAccount, RBAC and policy
     kubeconfig = bound_token_kubeconfig(plane, node=node, path=STATE_DIR / "revoke.yaml")
     api = KubeApi(from_kubeconfig(kubeconfig))
     admin_creds = from_kubeconfig(plane.admin_kubeconfig)
