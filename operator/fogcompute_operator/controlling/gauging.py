@@ -20,6 +20,7 @@ objects have an empty ``object_namespace``. A body of the wrong shape is skipped
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -34,7 +35,11 @@ from fogcompute_operator.controlling.caching import Informers
 __all__ = ["ObjectStateCollector", "expose_object_state"]
 
 _OBJECT = ["kind", "object_namespace", "object_name"]
-_registered: dict[int, ObjectStateCollector] = {}
+# Keyed by the registry itself, held weakly: keyed by id(), a registry created after another was
+# collected could get its id and "replace" a collector it never had (a flaky unit test found it).
+_registered: weakref.WeakKeyDictionary[CollectorRegistry, ObjectStateCollector] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _families() -> tuple[GaugeMetricFamily, ...]:
@@ -129,8 +134,8 @@ def expose_object_state(
     Idempotent per registry: a later call (a startup kopf retried) replaces the collector.
     """
     target = registry if registry is not None else prometheus_client.REGISTRY
-    if (old := _registered.pop(id(target), None)) is not None:
+    if (old := _registered.pop(target, None)) is not None:
         target.unregister(old)
-    collector = _registered[id(target)] = ObjectStateCollector(informers=informers)
+    collector = _registered[target] = ObjectStateCollector(informers=informers)
     target.register(collector)
     return collector

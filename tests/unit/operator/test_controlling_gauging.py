@@ -96,3 +96,18 @@ def test_registering_again_replaces_the_collector(informers: Informers) -> None:
     expose_object_state(informers, registry=registry)
 
     assert registry.get_sample_value("fogcompute_objects", {"kind": "MixNode"}) == 3
+
+
+def test_a_new_registry_at_a_collected_ones_address_starts_clean(informers: Informers) -> None:
+    """CPython reuses a collected object's address at once; keyed by id(), the new registry
+    was taken for the old one and unregistering a collector it never had raised."""
+    import gc
+
+    for _ in range(20):
+        old = CollectorRegistry()
+        expose_object_state(Informers(), registry=old)
+        del old
+        gc.collect()
+        registry = CollectorRegistry()
+        expose_object_state(informers, registry=registry)
+        assert registry.get_sample_value("fogcompute_objects", {"kind": "FogJob"}) == 3
