@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
+from e2e_support import get_json, wait_until
 from fogcompute_testbed.bundledledger import LEDGER_VOLUME, demo_genesis
 from fogcompute_testbed.controlplane import ControlPlane
 from fogcompute_testbed.nodeconfig import NODE_NAME
@@ -28,32 +27,16 @@ from fogcompute_testbed.release import ChartRelease
 POSTGRES_SELECTOR = "app.kubernetes.io/name={release}-ledger-postgres"
 
 
-def _get(plane: ControlPlane, *args: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(plane.kubectl("get", *args, "-o", "json").stdout)
-    return out
-
-
-def _wait(what: str, probe: Callable[[], Any], *, timeout: float = 240) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
-
-
 def _postgres_pod(plane: ControlPlane, release: ChartRelease) -> dict[str, Any]:
     selector = POSTGRES_SELECTOR.format(release=release.name)
-    (pod,) = _get(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
+    (pod,) = get_json(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
     found: dict[str, Any] = pod
     return found
 
 
 def _operator_pod(plane: ControlPlane, release: ChartRelease) -> dict[str, Any]:
     selector = f"app.kubernetes.io/instance={release.name},app.kubernetes.io/component=operator"
-    pods = _get(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
+    pods = get_json(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
     running = [p for p in pods if p["status"].get("phase") == "Running"]
     assert len(running) == 1, [p["metadata"]["name"] for p in pods]
     found: dict[str, Any] = running[0]
@@ -98,7 +81,7 @@ def test_the_bundled_postgres_runs_on_host_0_as_uid_999_on_a_read_only_root(
     ).stdout.split()
     assert ident == ["999", "read-only"]
     # Its data is on the test bed's local PersistentVolume, bound on host-0.
-    claims = _get(control_plane, "pvc", "-n", release.namespace)["items"]
+    claims = get_json(control_plane, "pvc", "-n", release.namespace)["items"]
     (claim,) = [c for c in claims if c["metadata"]["name"].startswith("data-")]
     assert claim["status"]["phase"] == "Bound"
     assert claim["spec"]["volumeName"] == LEDGER_VOLUME
@@ -107,7 +90,7 @@ def test_the_bundled_postgres_runs_on_host_0_as_uid_999_on_a_read_only_root(
 def test_the_operator_reaches_the_bundled_ledger_and_a_stake_bonds(
     control_plane: ControlPlane, release: ChartRelease, namespace: str
 ) -> None:
-    _wait(
+    wait_until(
         "the operator's ledger to answer (fogcompute_ledger_up 1)",
         lambda: _operator_metrics(control_plane, release).get("fogcompute_ledger_up") == 1.0,
     )
@@ -154,20 +137,23 @@ def test_the_operator_reaches_the_bundled_ledger_and_a_stake_bonds(
     control_plane.kubectl("create", f"--as={account}", "-f", "-", input=json.dumps(stake))
 
     def bonded() -> dict[str, Any] | None:
-        status = _get(control_plane, "stake", "alice-host-0", "-n", namespace).get("status") or {}
+        status = (
+            get_json(control_plane, "stake", "alice-host-0", "-n", namespace).get("status") or {}
+        )
         conditions = {c["type"]: c["status"] for c in status.get("conditions", [])}
         ok = status.get("phase") == "Bonded" and conditions.get("LedgerReady") == "True"
         return status if ok else None
 
-    status = _wait("the Stake to bond in the bundled ledger", bonded)
+    status = wait_until("the Stake to bond in the bundled ledger", bonded)
     assert int(status["bonded"]) == 1_000_000
     # The invariants hold: checked by the operator, and nothing violated.
-    _wait(
+    wait_until(
         "the Stake's LedgerConsistent condition",
         lambda: any(
             c["type"] == "LedgerConsistent" and c["status"] == "True"
             for c in (
-                _get(control_plane, "stake", "alice-host-0", "-n", namespace).get("status") or {}
+                get_json(control_plane, "stake", "alice-host-0", "-n", namespace).get("status")
+                or {}
             ).get("conditions", [])
         ),
     )
@@ -180,7 +166,7 @@ def test_the_operator_reaches_the_bundled_ledger_and_a_stake_bonds(
 def test_the_generated_password_is_in_the_secret_only(
     control_plane: ControlPlane, release: ChartRelease
 ) -> None:
-    secret = _get(
+    secret = get_json(
         control_plane, "secret", f"{release.name}-ledger-postgres", "-n", release.namespace
     )
     password = base64.b64decode(secret["data"]["password"]).decode()
@@ -227,7 +213,7 @@ def test_the_ledger_survives_its_pod_being_replaced(
 
     def replaced_and_ready() -> bool:
         selector = POSTGRES_SELECTOR.format(release=release.name)
-        pods = _get(control_plane, "pods", "-n", release.namespace, "-l", selector)["items"]
+        pods = get_json(control_plane, "pods", "-n", release.namespace, "-l", selector)["items"]
         seen[:] = [(p["metadata"]["uid"], p["status"]) for p in pods]
         return any(
             p["metadata"]["uid"] != old["metadata"]["uid"]
@@ -236,12 +222,12 @@ def test_the_ledger_survives_its_pod_being_replaced(
         )
 
     try:
-        _wait("the StatefulSet's new database pod to be Ready", replaced_and_ready)
+        wait_until("the StatefulSet's new database pod to be Ready", replaced_and_ready)
     except AssertionError as exc:
         raise AssertionError(f"{exc}; pods: {json.dumps(seen)[:3000]}") from None
     after = _entry_hashes(control_plane, release)
     assert after[: len(before)] == before  # nothing lost, nothing re-minted
-    _wait(
+    wait_until(
         "the operator's ledger to answer again",
         lambda: _operator_metrics(control_plane, release).get("fogcompute_ledger_up") == 1.0,
     )

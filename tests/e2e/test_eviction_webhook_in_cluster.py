@@ -14,6 +14,7 @@ import json
 import time
 from typing import Any
 
+from e2e_support import get_json
 from fogcompute_testbed.agents import write_token_kubeconfig
 from fogcompute_testbed.controlplane import ControlPlane
 from fogcompute_testbed.nodeconfig import NODE_NAME
@@ -22,14 +23,9 @@ from fogcompute_testbed.release import ChartRelease
 OTHER = "fog-0"
 
 
-def _get(plane: ControlPlane, *args: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(plane.kubectl("get", *args, "-o", "json").stdout)
-    return out
-
-
 def _component_pod(plane: ControlPlane, release: ChartRelease, component: str) -> dict[str, Any]:
     selector = f"app.kubernetes.io/instance={release.name},app.kubernetes.io/component={component}"
-    (pod,) = _get(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
+    (pod,) = get_json(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
     return dict(pod)
 
 
@@ -39,7 +35,7 @@ def test_the_operator_pod_refuses_an_agent_eviction_on_another_node(
     plane = control_plane
     (configuration,) = [
         c
-        for c in _get(plane, "validatingwebhookconfigurations")["items"]
+        for c in get_json(plane, "validatingwebhookconfigurations")["items"]
         if c["metadata"].get("labels", {}).get("app.kubernetes.io/instance") == release.name
     ]
     (webhook,) = configuration["webhooks"]  # written by the operator pod at its startup

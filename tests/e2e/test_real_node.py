@@ -17,9 +17,9 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
+from e2e_support import get_json, wait_until
 from fogcompute_testbed.controlplane import ControlPlane
 from fogcompute_testbed.imagespecs import BUSYBOX
 from fogcompute_testbed.nodeconfig import NODE_NAME
@@ -49,27 +49,11 @@ def _fogjob(name: str, script: str, *, backoff_limit: int = 0) -> dict[str, Any]
     }
 
 
-def _get(plane: ControlPlane, *args: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(plane.kubectl("get", *args, "-o", "json").stdout)
-    return out
-
-
-def _wait(what: str, probe: Callable[[], Any], *, timeout: float = 240) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
-
-
 def _wait_phase(plane: ControlPlane, namespace: str, name: str, phase: str) -> None:
     deadline = time.monotonic() + 240
     status: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        status = _get(plane, "fogjob", name, "-n", namespace).get("status") or {}
+        status = get_json(plane, "fogjob", name, "-n", namespace).get("status") or {}
         if status.get("phase") == phase:
             return
         time.sleep(1)
@@ -77,7 +61,7 @@ def _wait_phase(plane: ControlPlane, namespace: str, name: str, phase: str) -> N
 
 
 def _job_pods(plane: ControlPlane, namespace: str, name: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = _get(
+    items: list[dict[str, Any]] = get_json(
         plane, "pods", "-n", namespace, "-l", f"{LABEL_FOGJOB}={name}"
     )["items"]
     return items
@@ -85,7 +69,7 @@ def _job_pods(plane: ControlPlane, namespace: str, name: str) -> list[dict[str, 
 
 def _release_pod(plane: ControlPlane, release: ChartRelease, component: str) -> dict[str, Any]:
     selector = f"app.kubernetes.io/instance={release.name},app.kubernetes.io/component={component}"
-    pods = _get(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
+    pods = get_json(plane, "pods", "-n", release.namespace, "-l", selector)["items"]
     assert len(pods) == 1, [p["metadata"]["name"] for p in pods]
     pod: dict[str, Any] = pods[0]
     return pod
@@ -130,7 +114,7 @@ def test_the_chart_runs_the_operator_as_a_pod_on_host_0(
 def test_host_0_is_an_edge_node_whose_agent_pod_reports_this_machine(
     control_plane: ControlPlane, release: ChartRelease
 ) -> None:
-    node = _get(control_plane, "node", NODE_NAME)
+    node = get_json(control_plane, "node", NODE_NAME)
     assert node["metadata"]["labels"]["fogcompute.io/edge"] == "true"
 
     def ready_agent() -> dict[str, Any] | None:
@@ -139,7 +123,7 @@ def test_host_0_is_an_edge_node_whose_agent_pod_reports_this_machine(
         return pod if statuses[0].get("ready") is True else None
 
     # helm --wait does not wait for it: a DaemonSet of one with maxUnavailable 1 counts as ready.
-    pod = _wait("the edge agent's pod on host-0 to be Ready", ready_agent, timeout=120)
+    pod = wait_until("the edge agent's pod on host-0 to be Ready", ready_agent, timeout=120)
     assert pod["spec"]["nodeName"] == NODE_NAME
     assert pod["metadata"]["ownerReferences"][0]["kind"] == "DaemonSet"
     assert pod["status"]["phase"] == "Running"
@@ -155,18 +139,20 @@ def test_host_0_is_an_edge_node_whose_agent_pod_reports_this_machine(
     assert mounts["/host/sys"]["readOnly"] is True
 
     def harvestable_report() -> dict[str, Any] | None:
-        device = _get(control_plane, "edgedevice", NODE_NAME)
+        device = get_json(control_plane, "edgedevice", NODE_NAME)
         status: dict[str, Any] = device.get("status") or {}
         return status if status.get("harvestable") is True else None
 
     # The agent's readings of this machine, under host-0's policy (samples/real-node).
-    status = _wait("host-0's EdgeDevice to report harvestable", harvestable_report, timeout=120)
+    status = wait_until(
+        "host-0's EdgeDevice to report harvestable", harvestable_report, timeout=120
+    )
     assert status["lastReportTime"]
     assert int(status["capacity"]["cpu"]) == os.cpu_count()
     assert status["power"]["source"] in ("AC", "Unknown")
     cpu = status["idle"]["foreignCpuPercent"]
     assert 0 <= cpu <= 100
-    device = _get(control_plane, "edgedevice", NODE_NAME)
+    device = get_json(control_plane, "edgedevice", NODE_NAME)
     assert device["spec"]["policy"]["maxForeignCpuPercent"] == 100
     conditions = {c["type"]: c["status"] for c in status.get("conditions") or ()}
     assert conditions.get("Ready") == "True", status
@@ -182,7 +168,7 @@ def test_a_fogjob_runs_busybox_for_real_and_succeeds(
     (pod,) = _job_pods(control_plane, namespace, "hello")
     assert pod["spec"]["nodeName"] == NODE_NAME
     # Placed on host-0 as on a harvested edge device.
-    status = _get(control_plane, "fogjob", "hello", "-n", namespace)["status"]
+    status = get_json(control_plane, "fogjob", "hello", "-n", namespace)["status"]
     (assignment,) = status["placement"]["assignments"]
     assert (assignment["node"], assignment["harvested"]) == (NODE_NAME, True)
     assert pod["metadata"]["labels"]["fogcompute.io/harvest"] == "true"  # the agent may evict it
@@ -202,7 +188,7 @@ def test_a_failing_fogjob_is_retried_and_fails_with_the_exit_code(
     job = _fogjob("broken", "echo failing; exit 1", backoff_limit=1)
     control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
     _wait_phase(control_plane, namespace, "broken", "Failed")
-    status = _get(control_plane, "fogjob", "broken", "-n", namespace)["status"]
+    status = get_json(control_plane, "fogjob", "broken", "-n", namespace)["status"]
     assert status["failures"] == 2  # the first run and one retry (backoffLimit 1)
     pods = _job_pods(control_plane, namespace, "broken")
     assert len(pods) == 2
@@ -227,7 +213,7 @@ def test_the_kubelet_restarts_a_killed_operator_and_the_job_finishes_on_one_pod(
     assert control_plane.node is not None
     job = _fogjob("steady", "echo started; sleep 20; echo done")
     control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
-    _wait(
+    wait_until(
         "the job's pod to run",
         lambda: any(
             p["status"].get("phase") == "Running"
@@ -243,7 +229,7 @@ def test_the_kubelet_restarts_a_killed_operator_and_the_job_finishes_on_one_pod(
         status = _operator_pod(control_plane, release)["status"]["containerStatuses"][0]
         return bool(status["restartCount"] > restarts and status["ready"])
 
-    _wait("the kubelet to restart the operator", restarted)
+    wait_until("the kubelet to restart the operator", restarted)
     after = _operator_pod(control_plane, release)
     assert after["metadata"]["uid"] == before["metadata"]["uid"]  # restarted, not replaced
     assert after["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 137
@@ -269,7 +255,7 @@ def test_the_agent_on_host_0_evicts_harvest_work_when_harvesting_stops(
     host-0 is harvestable again and finishes, with one eviction and no failure."""
     job = _fogjob("revoked", "echo started; sleep 20; echo done")
     control_plane.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(job))
-    first = _wait(
+    first = wait_until(
         "the job's first pod to run",
         lambda: next(
             (
@@ -284,10 +270,12 @@ def test_the_agent_on_host_0_evicts_harvest_work_when_harvesting_stops(
     try:
 
         def evicted() -> dict[str, Any] | None:
-            status = _get(control_plane, "fogjob", "revoked", "-n", namespace).get("status") or {}
+            status = (
+                get_json(control_plane, "fogjob", "revoked", "-n", namespace).get("status") or {}
+            )
             return status if status.get("evictions", 0) >= 1 else None
 
-        status = _wait("the agent to evict the harvest pod", evicted, timeout=90)
+        status = wait_until("the agent to evict the harvest pod", evicted, timeout=90)
         assert status["failures"] == 0
         assert status["attempts"][0]["outcome"] == "Evicted", status["attempts"]
         agent = _release_pod(control_plane, release, "edge-agent")["metadata"]["name"]
@@ -295,15 +283,15 @@ def test_the_agent_on_host_0_evicts_harvest_work_when_harvesting_stops(
         assert "harvest pods evicted" in agent_log  # the agent did it, before it reported
 
         def not_harvestable() -> dict[str, Any] | None:
-            device: dict[str, Any] = _get(control_plane, "edgedevice", NODE_NAME)["status"]
+            device: dict[str, Any] = get_json(control_plane, "edgedevice", NODE_NAME)["status"]
             return device if device.get("harvestable") is False else None
 
-        device = _wait("host-0 to report not harvestable", not_harvestable, timeout=30)
+        device = wait_until("host-0 to report not harvestable", not_harvestable, timeout=30)
         assert device["harvestReason"] == "ForeignLoad", device
     finally:
         _set_max_foreign_cpu(control_plane, 100)  # samples/real-node/edgedevice-host-0.yaml
     _wait_phase(control_plane, namespace, "revoked", "Succeeded")
-    status = _get(control_plane, "fogjob", "revoked", "-n", namespace)["status"]
+    status = get_json(control_plane, "fogjob", "revoked", "-n", namespace)["status"]
     assert (status["evictions"], status["failures"]) == (1, 0)
     assert [a["outcome"] for a in status["attempts"]] == ["Evicted", "Succeeded"]
     first_name = first["metadata"]["name"]
@@ -313,7 +301,7 @@ def test_the_agent_on_host_0_evicts_harvest_work_when_harvesting_stops(
         return None if any(p["metadata"]["name"] == first_name for p in pods) else pods
 
     # Its grace period may outlast the retry: wait for it rather than race it.
-    pods = _wait("the evicted pod to go", without_the_evicted_pod, timeout=60)
+    pods = wait_until("the evicted pod to go", without_the_evicted_pod, timeout=60)
     (last,) = pods
     logs = control_plane.kubectl("logs", "-n", namespace, last["metadata"]["name"]).stdout
     assert logs.split() == ["started", "done"]
@@ -325,7 +313,7 @@ def test_zz_helm_uninstall_removes_everything_but_the_crds(
     """Runs last in this module (name order): it removes the session's release."""
     crds_before = {
         c["metadata"]["name"]
-        for c in _get(control_plane, "crd")["items"]
+        for c in get_json(control_plane, "crd")["items"]
         if c["metadata"]["name"].endswith(".fogcompute.io")
     }
     assert crds_before
@@ -334,17 +322,21 @@ def test_zz_helm_uninstall_removes_everything_but_the_crds(
     kinds = (
         "deployments,replicasets,daemonsets,services,serviceaccounts,roles,rolebindings,configmaps"
     )
-    left = _get(control_plane, kinds, "-n", release.namespace, "-l", selector)["items"]
+    left = get_json(control_plane, kinds, "-n", release.namespace, "-l", selector)["items"]
     assert left == []
-    cluster_left = _get(control_plane, "clusterroles,clusterrolebindings", "-l", selector)["items"]
+    cluster_left = get_json(control_plane, "clusterroles,clusterrolebindings", "-l", selector)[
+        "items"
+    ]
     assert cluster_left == []
-    _wait(
+    wait_until(
         "the operator and edge-agent pods to go",
-        lambda: not _get(control_plane, "pods", "-n", release.namespace, "-l", selector)["items"],
+        lambda: (
+            not get_json(control_plane, "pods", "-n", release.namespace, "-l", selector)["items"]
+        ),
     )
     crds_after = {
         c["metadata"]["name"]
-        for c in _get(control_plane, "crd")["items"]
+        for c in get_json(control_plane, "crd")["items"]
         if c["metadata"]["name"].endswith(".fogcompute.io")
     }
     assert crds_after == crds_before

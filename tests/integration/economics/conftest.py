@@ -107,3 +107,21 @@ def cluster(control_plane: Any, fog_operator: FogOperator, namespace: str) -> It
         while CREATED:
             kind, name = CREATED.pop()
             made.kubectl("delete", kind, name, "--wait=false", "--ignore-not-found", check=False)
+
+
+@pytest.fixture
+def stakes_gone(cluster: Cluster) -> Iterator[None]:
+    """Delete this test's Stakes and wait: a later module's operator, on a fresh database,
+    would otherwise bond them there (its genesis funds the same accounts) and change its sums.
+    A module asks for it with ``pytestmark = pytest.mark.usefixtures("stakes_gone")``."""
+    yield
+    cluster.kubectl(
+        "delete",
+        "stakes",
+        "--all",
+        "-n",
+        cluster.namespace,
+        "--wait=true",
+        "--timeout=60s",
+        check=False,
+    )

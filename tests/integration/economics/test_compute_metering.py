@@ -44,21 +44,7 @@ def edge_nodes(cluster: Cluster) -> Iterator[tuple[str, str]]:
         cluster.kubectl("delete", "node", *names, "--wait=false", "--ignore-not-found", check=False)
 
 
-@pytest.fixture(autouse=True)
-def stakes_gone(cluster: Cluster) -> Iterator[None]:
-    """Delete this test's Stakes and wait: a later module's operator, on a fresh database,
-    would otherwise bond them there (its genesis funds the same accounts) and change its sums."""
-    yield
-    cluster.kubectl(
-        "delete",
-        "stakes",
-        "--all",
-        "-n",
-        cluster.namespace,
-        "--wait=true",
-        "--timeout=60s",
-        check=False,
-    )
+pytestmark = pytest.mark.usefixtures("stakes_gone")
 
 
 def edge_device(cluster: Cluster, node: str) -> str:

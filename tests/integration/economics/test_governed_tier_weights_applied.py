@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,21 +18,7 @@ from operator_cluster import Cluster, fogjob
 BRONZE_COST = 'fogcompute_scheduling_tier_weight{objective="cost",tier="bronze"}'
 
 
-@pytest.fixture(autouse=True)
-def stakes_gone(cluster: Cluster) -> Iterator[None]:
-    """Delete this test's Stakes and wait: a later module's operator, on a fresh database,
-    would otherwise bond them there (its genesis funds the same accounts) and change its sums."""
-    yield
-    cluster.kubectl(
-        "delete",
-        "stakes",
-        "--all",
-        "-n",
-        cluster.namespace,
-        "--wait=true",
-        "--timeout=60s",
-        check=False,
-    )
+pytestmark = pytest.mark.usefixtures("stakes_gone")
 
 
 def weight(cluster: Cluster, series: str) -> float | None:
